@@ -1,0 +1,8 @@
+// `aiops bench <name>`: benchmark harnesses whose output formats the issues pin down.
+// Each harness registers itself from its own module below.
+import type { Command } from 'commander';
+
+export function registerBench(program: Command): Command {
+  const bench = program.command('bench').description('Run a benchmark harness (nab, sessions, rca).');
+  return bench;
+}

@@ -1,0 +1,28 @@
+// The `aiops` command line: one binary, many roles (Loki's -target idea), each a subcommand.
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { AiopsError } from '../platform/errors/aiops-error.js';
+
+const program = new Command();
+program
+  .name('aiops')
+  .description('AIOps analytics pipeline: ingest, detect, correlate, sink, query.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof AiopsError) {
+    process.stderr.write(`error ${err.code}: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

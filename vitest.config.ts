@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests use the in-process bus and embedded DuckDB; integration tests talk to the real
+// Kafka and ClickHouse started by deploy/local/up.sh (they fail under CI=true when either is missing).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
