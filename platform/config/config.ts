@@ -1,0 +1,177 @@
+// Configuration from environment variables and an optional JSON file (AIOPS_CONFIG_FILE).
+// Every variable is listed in VARIABLES (and the README table); all problems are reported at once.
+import { readFileSync, existsSync } from 'node:fs';
+import { AiopsError } from '../errors/aiops-error.js';
+
+export interface AiopsConfig {
+  bus: 'memory' | 'kafka';
+  store: 'duckdb' | 'clickhouse';
+  dataDir: string;
+  logLevel: string;
+  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number };
+  clickhouse: { url: string; database: string; username: string; password: string };
+  ingest: { host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number };
+  api: { host: string; port: number; apiKeys: string[] };
+  opsPort: number;
+  topologyFile: string | undefined;
+  correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
+  checkpointIntervalMs: number;
+}
+
+interface Variable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** The single list of variables: the README table is generated from it (`aiops config --markdown`). */
+export const VARIABLES: Variable[] = [
+  { name: 'AIOPS_CONFIG_FILE', default: '', description: 'Optional JSON file whose keys are these variable names; the environment wins over the file.' },
+  { name: 'AIOPS_BUS', default: 'memory (kafka when AIOPS_KAFKA_BROKERS is set)', description: 'Bus implementation: `memory` (in-process) or `kafka`.' },
+  { name: 'AIOPS_STORE', default: 'duckdb (clickhouse when AIOPS_CLICKHOUSE_URL is set)', description: 'Store implementation: `duckdb` (embedded file) or `clickhouse`.' },
+  { name: 'AIOPS_DATA_DIR', default: '.data', description: 'Directory for the embedded DuckDB file and local state.' },
+  { name: 'AIOPS_LOG_LEVEL', default: 'info', description: 'pino log level (trace, debug, info, warn, error, fatal, silent). Logs go to stderr as JSON.' },
+  { name: 'AIOPS_KAFKA_BROKERS', default: '', description: 'Comma-separated Kafka bootstrap brokers, e.g. `127.0.0.1:9092`.' },
+  { name: 'AIOPS_KAFKA_CLIENT_ID', default: 'aiops', description: 'Kafka client id prefix; the stage name is appended.' },
+  { name: 'AIOPS_KAFKA_PARTITIONS', default: '6', description: 'Partitions for topics the pipeline creates; the upper bound on consumers per group.' },
+  { name: 'AIOPS_KAFKA_REPLICATION', default: '1', description: 'Replication factor for topics the pipeline creates (3 in production).' },
+  { name: 'AIOPS_CLICKHOUSE_URL', default: '', description: 'ClickHouse HTTP URL, e.g. `http://127.0.0.1:8123`.' },
+  { name: 'AIOPS_CLICKHOUSE_DATABASE', default: 'aiops', description: 'ClickHouse database; created by `aiops migrate` when missing.' },
+  { name: 'AIOPS_CLICKHOUSE_USER', default: 'default', description: 'ClickHouse user.' },
+  { name: 'AIOPS_CLICKHOUSE_PASSWORD', default: '', description: 'ClickHouse password.' },
+  { name: 'AIOPS_INGEST_HOST', default: '127.0.0.1', description: 'Address the ingest receivers listen on.' },
+  { name: 'AIOPS_INGEST_PORT', default: '4318', description: 'HTTP port of the ingest receivers (OTLP/HTTP default port).' },
+  { name: 'AIOPS_INGEST_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by ingest; empty accepts unauthenticated requests.' },
+  { name: 'AIOPS_INGEST_BODY_LIMIT', default: '10485760', description: 'Largest accepted request body in bytes; larger bodies get 413.' },
+  { name: 'AIOPS_INGEST_RATE_LIMIT', default: '0', description: 'Requests per second allowed per ingest key (0 = unlimited).' },
+  { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
+  { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
+  { name: 'AIOPS_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by the query API; empty disables auth.' },
+  { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of stages without their own HTTP server (detect, correlate, sink); 0 disables it.' },
+  { name: 'AIOPS_TOPOLOGY_FILE', default: '', description: 'JSON topology file (services, dependency edges, owners) published at start.' },
+  { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
+  { name: 'AIOPS_CORRELATOR_MIN_ANOMALIES', default: '3', description: 'Anomalies an incident needs before it is published.' },
+  { name: 'AIOPS_CORRELATOR_RESOLVE_AFTER_MS', default: '1800000', description: 'An incident with no new anomaly for this long is resolved.' },
+  { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
+];
+
+type Source = Record<string, string | undefined>;
+
+function loadFile(path: string, problems: string[]): Source {
+  if (!existsSync(path)) {
+    problems.push(`AIOPS_CONFIG_FILE: file ${path} does not exist`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      problems.push(`AIOPS_CONFIG_FILE: ${path} must hold a JSON object`);
+      return {};
+    }
+    const out: Source = {};
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!VARIABLES.some((x) => x.name === k)) problems.push(`AIOPS_CONFIG_FILE: unknown key ${k}`);
+      else out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return out;
+  } catch (err) {
+    problems.push(`AIOPS_CONFIG_FILE: ${path} is not valid JSON (${(err as Error).message})`);
+    return {};
+  }
+}
+
+export function loadConfig(env: Source = process.env, overrides: Source = {}): AiopsConfig {
+  const problems: string[] = [];
+  const file = env.AIOPS_CONFIG_FILE ? loadFile(env.AIOPS_CONFIG_FILE, problems) : {};
+  const get = (name: string): string | undefined => {
+    const v = overrides[name] ?? env[name] ?? file[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      return def;
+    }
+    return n;
+  };
+  const list = (name: string): string[] => (get(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const oneOf = <T extends string>(name: string, options: readonly T[], def: T): T => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    if (!options.includes(raw as T)) {
+      problems.push(`${name}: expected one of ${options.join(', ')}, got ${JSON.stringify(raw)}`);
+      return def;
+    }
+    return raw as T;
+  };
+
+  const brokers = list('AIOPS_KAFKA_BROKERS');
+  const chUrl = get('AIOPS_CLICKHOUSE_URL') ?? '';
+  const bus = oneOf('AIOPS_BUS', ['memory', 'kafka'] as const, brokers.length > 0 ? 'kafka' : 'memory');
+  const store = oneOf('AIOPS_STORE', ['duckdb', 'clickhouse'] as const, chUrl ? 'clickhouse' : 'duckdb');
+  if (bus === 'kafka' && brokers.length === 0) problems.push('AIOPS_KAFKA_BROKERS: required when AIOPS_BUS=kafka (e.g. 127.0.0.1:9092)');
+  if (store === 'clickhouse') {
+    if (!chUrl) problems.push('AIOPS_CLICKHOUSE_URL: required when AIOPS_STORE=clickhouse (e.g. http://127.0.0.1:8123)');
+    else {
+      try {
+        new URL(chUrl);
+      } catch {
+        problems.push(`AIOPS_CLICKHOUSE_URL: not a URL: ${JSON.stringify(chUrl)}`);
+      }
+    }
+  }
+  const database = get('AIOPS_CLICKHOUSE_DATABASE') ?? 'aiops';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
+  const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
+
+  const config: AiopsConfig = {
+    bus,
+    store,
+    dataDir: get('AIOPS_DATA_DIR') ?? '.data',
+    logLevel,
+    kafka: {
+      brokers,
+      clientId: get('AIOPS_KAFKA_CLIENT_ID') ?? 'aiops',
+      partitions: int('AIOPS_KAFKA_PARTITIONS', 6, 1, 10_000),
+      replicationFactor: int('AIOPS_KAFKA_REPLICATION', 1, 1, 16),
+    },
+    clickhouse: {
+      url: chUrl,
+      database,
+      username: get('AIOPS_CLICKHOUSE_USER') ?? 'default',
+      password: get('AIOPS_CLICKHOUSE_PASSWORD') ?? '',
+    },
+    ingest: {
+      host: get('AIOPS_INGEST_HOST') ?? '127.0.0.1',
+      port: int('AIOPS_INGEST_PORT', 4318, 0, 65535),
+      apiKeys: list('AIOPS_INGEST_API_KEYS'),
+      bodyLimitBytes: int('AIOPS_INGEST_BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      rateLimitPerSecond: int('AIOPS_INGEST_RATE_LIMIT', 0, 0, 1_000_000),
+    },
+    api: {
+      host: get('AIOPS_API_HOST') ?? '127.0.0.1',
+      port: int('AIOPS_API_PORT', 8080, 0, 65535),
+      apiKeys: list('AIOPS_API_KEYS'),
+    },
+    opsPort: int('AIOPS_OPS_PORT', 9464, 0, 65535),
+    topologyFile: get('AIOPS_TOPOLOGY_FILE'),
+    correlator: {
+      windowMs: int('AIOPS_CORRELATOR_WINDOW_MS', 600_000, 1_000, 86_400_000),
+      minAnomalies: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
+      resolveAfterMs: int('AIOPS_CORRELATOR_RESOLVE_AFTER_MS', 1_800_000, 1_000, 30 * 86_400_000),
+    },
+    checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
+  };
+  if (problems.length > 0) {
+    throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
+  }
+  return config;
+}
+
+export function variablesMarkdown(): string {
+  const rows = VARIABLES.map((v) => `| \`${v.name}\` | ${v.default ? `\`${v.default}\`` : '(unset)'} | ${v.description} |`);
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

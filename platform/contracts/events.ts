@@ -1,0 +1,140 @@
+// The event contracts that flow between stages. Each type is derived from its schema.
+import { Type, type Static } from '@sinclair/typebox';
+import { Attributes, EpochMs, RecordId, ServiceName, Tenant } from './common.js';
+
+/** OpenTelemetry severity numbers 1..24 grouped into the six named levels. */
+export const SeverityText = Type.Union([
+  Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'),
+  Type.Literal('warn'), Type.Literal('error'), Type.Literal('fatal'),
+]);
+export type SeverityText = Static<typeof SeverityText>;
+
+export const LogRecord = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  ts: EpochMs,
+  service: ServiceName,
+  host: Type.Optional(Type.String({ maxLength: 256 })),
+  severity: SeverityText,
+  body: Type.String({ maxLength: 65536 }),
+  /** Groups lines into a session for the session model: trace id, request id, block id. */
+  sessionId: Type.Optional(Type.String({ maxLength: 256 })),
+  attributes: Attributes,
+});
+export type LogRecord = Static<typeof LogRecord>;
+
+export const MetricKind = Type.Union([Type.Literal('gauge'), Type.Literal('counter')]);
+export const MetricPoint = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  ts: EpochMs,
+  service: ServiceName,
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  kind: MetricKind,
+  value: Type.Number(),
+  labels: Attributes,
+});
+export type MetricPoint = Static<typeof MetricPoint>;
+
+export const ChangeKind = Type.Union([
+  Type.Literal('deploy'), Type.Literal('config'), Type.Literal('feature_flag'),
+  Type.Literal('infrastructure'), Type.Literal('other'),
+]);
+export type ChangeKind = Static<typeof ChangeKind>;
+export const ChangeEvent = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  ts: EpochMs,
+  service: ServiceName,
+  kind: ChangeKind,
+  summary: Type.String({ maxLength: 2048 }),
+  source: Type.String({ maxLength: 128 }),
+  attributes: Attributes,
+});
+export type ChangeEvent = Static<typeof ChangeEvent>;
+
+export const Direction = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('none')]);
+export const SignalKind = Type.Union([Type.Literal('metric'), Type.Literal('log'), Type.Literal('session'), Type.Literal('alert')]);
+export type SignalKind = Static<typeof SignalKind>;
+
+export const Anomaly = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  ts: EpochMs,
+  service: ServiceName,
+  signal: SignalKind,
+  /** What series or pattern misbehaved, e.g. `latency_ms{route="/pay"}` or a template id. */
+  subject: Type.String({ maxLength: 1024 }),
+  detector: Type.String({ maxLength: 128 }),
+  /** Calibrated 0..1: comparable across series and detectors. */
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  observed: Type.Number(),
+  expected: Type.Number(),
+  lower: Type.Number(),
+  upper: Type.Number(),
+  direction: Direction,
+  evidence: Attributes,
+});
+export type Anomaly = Static<typeof Anomaly>;
+
+export const RootCauseCandidate = Type.Object({
+  service: ServiceName,
+  rank: Type.Integer({ minimum: 1 }),
+  score: Type.Number(),
+  /** Caller chain from the candidate to a user-facing symptom, candidate first. */
+  path: Type.Array(ServiceName),
+  firstAnomalyAt: EpochMs,
+  changes: Type.Array(Type.Object({ id: RecordId, ts: EpochMs, kind: Type.String(), summary: Type.String() })),
+  signals: Type.Array(Type.String()),
+  reasons: Type.Array(Type.String()),
+});
+export type RootCauseCandidate = Static<typeof RootCauseCandidate>;
+
+export const IncidentStatus = Type.Union([Type.Literal('open'), Type.Literal('resolved')]);
+export const Incident = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  /** Monotonic per incident: the store keeps the highest version. */
+  version: Type.Integer({ minimum: 0 }),
+  status: IncidentStatus,
+  title: Type.String({ maxLength: 1024 }),
+  openedAt: EpochMs,
+  updatedAt: EpochMs,
+  resolvedAt: Type.Optional(EpochMs),
+  services: Type.Array(ServiceName),
+  userFacing: Type.Array(ServiceName),
+  anomalyCount: Type.Integer({ minimum: 0 }),
+  anomalyIds: Type.Array(RecordId),
+  rootCauses: Type.Array(RootCauseCandidate),
+  groupingReasons: Type.Array(Type.String()),
+});
+export type Incident = Static<typeof Incident>;
+
+export const TopologyService = Type.Object({
+  name: ServiceName,
+  team: Type.Optional(Type.String()),
+  owner: Type.Optional(Type.String()),
+  userFacing: Type.Optional(Type.Boolean()),
+});
+export const TopologyEdge = Type.Object({ from: ServiceName, to: ServiceName });
+export const Topology = Type.Object({
+  tenant: Tenant,
+  version: Type.Integer({ minimum: 0 }),
+  services: Type.Array(TopologyService),
+  /** `from` calls `to`: a fault in `to` shows up in `from`. */
+  edges: Type.Array(TopologyEdge),
+});
+export type Topology = Static<typeof Topology>;
+export type TopologyService = Static<typeof TopologyService>;
+export type TopologyEdge = Static<typeof TopologyEdge>;
+
+/** A record that failed validation, with the reason, kept for inspection and replay. */
+export const DeadLetter = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  ts: EpochMs,
+  sourceTopic: Type.String(),
+  reason: Type.String(),
+  payload: Type.String(),
+});
+export type DeadLetter = Static<typeof DeadLetter>;

@@ -1,0 +1,34 @@
+// Versioned topic names: a breaking contract change gets a new topic, never a silent reshape.
+import type { TSchema } from '@sinclair/typebox';
+import { Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, Topology } from './events.js';
+
+export const TOPICS = {
+  logs: 'aiops.logs.v1',
+  metrics: 'aiops.metrics.v1',
+  changes: 'aiops.changes.v1',
+  anomalies: 'aiops.anomalies.v1',
+  incidents: 'aiops.incidents.v1',
+  topology: 'aiops.topology.v1',
+  deadLetter: 'aiops.deadletter.v1',
+} as const;
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
+  [TOPICS.logs]: LogRecord,
+  [TOPICS.metrics]: MetricPoint,
+  [TOPICS.changes]: ChangeEvent,
+  [TOPICS.anomalies]: Anomaly,
+  [TOPICS.incidents]: Incident,
+  [TOPICS.topology]: Topology,
+  [TOPICS.deadLetter]: DeadLetter,
+};
+
+export interface TopicPayloads {
+  'aiops.logs.v1': LogRecord;
+  'aiops.metrics.v1': MetricPoint;
+  'aiops.changes.v1': ChangeEvent;
+  'aiops.anomalies.v1': Anomaly;
+  'aiops.incidents.v1': Incident;
+  'aiops.topology.v1': Topology;
+  'aiops.deadletter.v1': DeadLetter;
+}

@@ -1,0 +1,40 @@
+// What differs between DuckDB and ClickHouse SQL, in one place; everything else is shared.
+import { sql, type SqlFragment } from './sql.js';
+import type { ColumnType, TableDef } from './tables.js';
+
+export interface Dialect {
+  name: 'duckdb' | 'clickhouse';
+  /** Appended to FROM <table> to read collapsed rows (ClickHouse ReplacingMergeTree). */
+  final: string;
+  countAll: string;
+  has(haystack: SqlFragment, needle: SqlFragment): SqlFragment;
+  createTable(def: TableDef<never>, database: string | null): string;
+}
+
+const CH_TYPES: Record<ColumnType, string> = { string: 'String', int: 'Int64', float: 'Float64', strings: 'Array(String)', date: 'Date' };
+const DUCK_TYPES: Record<ColumnType, string> = { string: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE', strings: 'VARCHAR[]', date: 'DATE' };
+
+export const CLICKHOUSE_DIALECT: Dialect = {
+  name: 'clickhouse',
+  final: ' FINAL',
+  countAll: 'count()',
+  has: (haystack, needle) => sql`has(${haystack}, ${needle})`,
+  createTable(def, database) {
+    const cols = def.columns.map((c) => `${c.name} ${CH_TYPES[c.type]}`).join(', ');
+    const engine = def.version ? `ReplacingMergeTree(${def.version})` : 'ReplacingMergeTree()';
+    const partition = def.partitionBy ? ` PARTITION BY ${def.partitionBy}` : '';
+    const name = database ? `${database}.${def.name}` : def.name;
+    return `CREATE TABLE IF NOT EXISTS ${name} (${cols}) ENGINE = ${engine}${partition} ORDER BY (${def.orderBy.join(', ')})`;
+  },
+};
+
+export const DUCKDB_DIALECT: Dialect = {
+  name: 'duckdb',
+  final: '',
+  countAll: 'count(*)',
+  has: (haystack, needle) => sql`list_contains(${haystack}, ${needle})`,
+  createTable(def) {
+    const cols = def.columns.map((c) => `${c.name} ${DUCK_TYPES[c.type]} NOT NULL`).join(', ');
+    return `CREATE TABLE IF NOT EXISTS ${def.name} (${cols}, PRIMARY KEY (${def.key.join(', ')}))`;
+  },
+};

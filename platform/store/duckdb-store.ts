@@ -1,0 +1,148 @@
+// The embedded store: one DuckDB file under the data directory. Values are bound as
+// prepared-statement parameters; writes are INSERT OR IGNORE by primary key, and versioned
+// tables (incidents, checkpoints) keep the highest version.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BIGINT, DOUBLE, DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { AiopsError } from '../errors/aiops-error.js';
+import { DUCKDB_DIALECT } from './dialect.js';
+import { SqlStore } from './sql-store.js';
+import { renderPositional, type SqlFragment, type SqlValue } from './sql.js';
+import type { ColumnType, Row, TableDef } from './tables.js';
+
+const ROWS_PER_STATEMENT = 250;
+
+function bindValue(v: SqlValue): { value: DuckDBValue; type: DuckDBType } {
+  switch (v.kind) {
+    case 'string': return { value: v.value, type: VARCHAR };
+    case 'int': return { value: BigInt(v.value), type: BIGINT };
+    case 'float': return { value: v.value, type: DOUBLE };
+    case 'strings': return { value: listValue([...v.value]), type: LIST(VARCHAR) };
+  }
+}
+
+function bindCell(type: ColumnType, cell: unknown): { value: DuckDBValue; type: DuckDBType } {
+  switch (type) {
+    case 'string': return { value: String(cell), type: VARCHAR };
+    case 'int': return { value: BigInt(cell as number), type: BIGINT };
+    case 'float': return { value: cell as number, type: DOUBLE };
+    case 'strings': return { value: listValue([...(cell as string[])]), type: LIST(VARCHAR) };
+    case 'date': return { value: String(cell), type: VARCHAR };
+  }
+}
+
+export class DuckDbStore extends SqlStore {
+  readonly kind = 'duckdb' as const;
+  protected readonly dialect = DUCKDB_DIALECT;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {
+    super();
+  }
+
+  /** Opens (creating if needed) the database file; ':memory:' gives a throwaway store for tests. */
+  static async open(path: string): Promise<DuckDbStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      const instance = await DuckDBInstance.create(path);
+      const conn = await instance.connect();
+      return new DuckDbStore(instance, conn);
+    } catch (err) {
+      throw new AiopsError('STORE_QUERY_FAILED', `Could not open the DuckDB file ${path}: ${(err as Error).message}. Is another aiops process using it?`, undefined, { cause: err });
+    }
+  }
+
+  protected get database(): null {
+    return null;
+  }
+
+  protected async prepare(): Promise<void> {}
+
+  async ping(): Promise<void> {
+    await this.serial(() => this.conn.run('SELECT 1'));
+  }
+
+  /** One statement at a time on the single connection, in call order. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  protected async query(f: SqlFragment): Promise<Row[]> {
+    const { text, values } = renderPositional(f);
+    const bound = values.map(bindValue);
+    return this.serial(async () => {
+      try {
+        const reader = await this.conn.runAndReadAll(text, bound.map((b) => b.value), bound.map((b) => b.type));
+        return reader.getRowObjectsJson() as Row[];
+      } catch (err) {
+        throw new AiopsError('STORE_QUERY_FAILED', `DuckDB query failed: ${(err as Error).message}`, { statement: text }, { cause: err });
+      }
+    });
+  }
+
+  protected async command(statement: string): Promise<void> {
+    await this.serial(async () => {
+      try {
+        await this.conn.run(statement);
+      } catch (err) {
+        throw new AiopsError('MIGRATION_FAILED', `DuckDB statement failed: ${(err as Error).message}`, { statement }, { cause: err });
+      }
+    });
+  }
+
+  protected async insert<R>(def: TableDef<R>, records: readonly R[]): Promise<void> {
+    if (records.length === 0) return;
+    const names = def.columns.map((c) => c.name);
+    const conflict = def.version
+      ? `ON CONFLICT (${def.key.join(', ')}) DO UPDATE SET ${names.filter((n) => !def.key.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')} WHERE excluded.${def.version} >= ${def.name}.${def.version}`
+      : 'ON CONFLICT DO NOTHING';
+    await this.serial(async () => {
+      await this.conn.run('BEGIN TRANSACTION');
+      try {
+        for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
+          const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
+          // A row repeated inside one statement would make ON CONFLICT DO UPDATE fail: keep the last.
+          const unique = def.version ? dedupeByKey(def, chunk) : chunk;
+          const values: DuckDBValue[] = [];
+          const types: DuckDBType[] = [];
+          const tuples: string[] = [];
+          for (const r of unique) {
+            const slots: string[] = [];
+            for (const c of def.columns) {
+              const b = bindCell(c.type, c.get(r));
+              values.push(b.value);
+              types.push(b.type);
+              slots.push(c.type === 'date' ? `CAST($${values.length} AS DATE)` : `$${values.length}`);
+            }
+            tuples.push(`(${slots.join(', ')})`);
+          }
+          await this.conn.run(`INSERT INTO ${def.name} (${names.join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`, values, types);
+        }
+        await this.conn.run('COMMIT');
+      } catch (err) {
+        await this.conn.run('ROLLBACK').catch(() => {});
+        throw new AiopsError('STORE_QUERY_FAILED', `DuckDB insert into ${def.name} failed: ${(err as Error).message}`, undefined, { cause: err });
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function dedupeByKey<R>(def: TableDef<R>, rows: readonly R[]): R[] {
+  const keyCols = def.columns.filter((c) => def.key.includes(c.name));
+  const version = def.columns.find((c) => c.name === def.version)!;
+  const byKey = new Map<string, R>();
+  for (const r of rows) {
+    const k = JSON.stringify(keyCols.map((c) => c.get(r)));
+    const prev = byKey.get(k);
+    if (!prev || Number(version.get(r)) >= Number(version.get(prev))) byKey.set(k, r);
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,157 @@
+// The domain queries, written once over a dialect; DuckDB and ClickHouse supply execution.
+import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Dialect } from './dialect.js';
+import { MIGRATIONS } from './migrations.js';
+import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
+import type { AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
+import {
+  ANOMALIES, CHANGES, CHECKPOINTS, INCIDENTS, LOGS, METRICS, TOPOLOGY,
+  anomalyFromRow, changeFromRow, incidentFromRow, type Row, type TableDef,
+} from './tables.js';
+
+const KIND_TABLES: Record<RecordKind, string> = {
+  logs: LOGS.name, metrics: METRICS.name, changes: CHANGES.name, anomalies: ANOMALIES.name, incidents: INCIDENTS.name,
+};
+
+const columnsOf = (def: TableDef<never>): SqlFragment => trusted(def.columns.map((c) => c.name).join(', '));
+
+export abstract class SqlStore implements Store {
+  abstract readonly kind: 'duckdb' | 'clickhouse';
+  protected abstract readonly dialect: Dialect;
+  protected abstract query(f: SqlFragment): Promise<Row[]>;
+  protected abstract command(statement: string): Promise<void>;
+  protected abstract insert<R>(def: TableDef<R>, records: readonly R[]): Promise<void>;
+  /** Prepares the database itself (ClickHouse: CREATE DATABASE) before migrations. */
+  protected abstract prepare(): Promise<void>;
+  protected abstract get database(): string | null;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  async migrate(): Promise<string[]> {
+    await this.prepare();
+    await this.command(this.dialect.createTable({
+      name: 'schema_migrations', key: ['version'], orderBy: ['version'],
+      columns: [
+        { name: 'version', type: 'int', get: () => 0 },
+        { name: 'name', type: 'string', get: () => '' },
+        { name: 'applied_at', type: 'int', get: () => 0 },
+      ],
+    } as TableDef<never>, this.database));
+    const rows = await this.query(sql`SELECT version FROM ${ident('schema_migrations')}`);
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: string[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const s of m.statements(this.dialect, this.database)) await this.command(s);
+      await this.insert(
+        { name: 'schema_migrations', key: ['version'], orderBy: ['version'], columns: [
+          { name: 'version', type: 'int', get: (r: { v: number }) => r.v },
+          { name: 'name', type: 'string', get: (r: { n: string }) => r.n },
+          { name: 'applied_at', type: 'int', get: () => Date.now() },
+        ] } as TableDef<{ v: number; n: string }>,
+        [{ v: m.version, n: m.name }],
+      );
+      applied.push(m.name);
+    }
+    return applied;
+  }
+
+  insertLogs(rows: readonly LogRecord[]) { return this.insert(LOGS, rows); }
+  insertMetrics(rows: readonly MetricPoint[]) { return this.insert(METRICS, rows); }
+  insertChanges(rows: readonly ChangeEvent[]) { return this.insert(CHANGES, rows); }
+  insertAnomalies(rows: readonly Anomaly[]) { return this.insert(ANOMALIES, rows); }
+  upsertIncidents(rows: readonly Incident[]) { return this.insert(INCIDENTS, rows); }
+
+  async putTopology(topology: Topology): Promise<void> {
+    await this.insert(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);
+  }
+
+  async getTopology(tenant: string): Promise<Topology | null> {
+    const rows = await this.query(sql`SELECT doc FROM ${ident(TOPOLOGY.name)}${this.final()} WHERE tenant = ${val.str(tenant)} ORDER BY version DESC LIMIT 1`);
+    const doc = rows[0]?.doc;
+    return typeof doc === 'string' ? (JSON.parse(doc) as Topology) : null;
+  }
+
+  async queryIncidents(q: IncidentQuery): Promise<Page<Incident>> {
+    const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
+    if (q.status) where.push(sql`status = ${val.str(q.status)}`);
+    if (q.service !== undefined) where.push(this.dialect.has(sql`services`, sql`${val.str(q.service)}`));
+    if (q.rootCause !== undefined) where.push(sql`root_cause = ${val.str(q.rootCause)}`);
+    if (q.from !== undefined) where.push(sql`opened_at >= ${val.int(q.from)}`);
+    if (q.to !== undefined) where.push(sql`opened_at < ${val.int(q.to)}`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(sql`(opened_at < ${val.int(c.ts)} OR (opened_at = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
+    }
+    const rows = await this.query(sql`SELECT ${columnsOf(INCIDENTS as TableDef<never>)} FROM ${ident(INCIDENTS.name)}${this.final()}
+      WHERE ${join(where, ' AND ')} ORDER BY opened_at DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
+    return this.page(rows.map(incidentFromRow), q.limit, (i) => ({ ts: i.openedAt, id: i.id }));
+  }
+
+  async getIncident(tenant: string, id: string): Promise<Incident | null> {
+    const rows = await this.query(sql`SELECT ${columnsOf(INCIDENTS as TableDef<never>)} FROM ${ident(INCIDENTS.name)}${this.final()}
+      WHERE tenant = ${val.str(tenant)} AND id = ${val.str(id)} LIMIT 1`);
+    return rows[0] ? incidentFromRow(rows[0]) : null;
+  }
+
+  async queryAnomalies(q: AnomalyQuery): Promise<Page<Anomaly>> {
+    const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
+    if (q.service !== undefined) where.push(sql`service = ${val.str(q.service)}`);
+    if (q.subject !== undefined) where.push(sql`subject = ${val.str(q.subject)}`);
+    if (q.signal !== undefined) where.push(sql`signal = ${val.str(q.signal)}`);
+    if (q.ids !== undefined) where.push(this.dialect.has(sql`${val.strs(q.ids)}`, sql`id`));
+    if (q.from !== undefined) where.push(sql`ts >= ${val.int(q.from)}`);
+    if (q.to !== undefined) where.push(sql`ts < ${val.int(q.to)}`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(sql`(ts < ${val.int(c.ts)} OR (ts = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
+    }
+    const rows = await this.query(sql`SELECT ${columnsOf(ANOMALIES as TableDef<never>)} FROM ${ident(ANOMALIES.name)}${this.final()}
+      WHERE ${join(where, ' AND ')} ORDER BY ts DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
+    return this.page(rows.map(anomalyFromRow), q.limit, (a) => ({ ts: a.ts, id: a.id }));
+  }
+
+  async queryChanges(tenant: string, from: number, to: number): Promise<ChangeEvent[]> {
+    const rows = await this.query(sql`SELECT ${columnsOf(CHANGES as TableDef<never>)} FROM ${ident(CHANGES.name)}${this.final()}
+      WHERE tenant = ${val.str(tenant)} AND ts >= ${val.int(from)} AND ts < ${val.int(to)} ORDER BY ts, id`);
+    return rows.map(changeFromRow);
+  }
+
+  async listServices(tenant: string): Promise<ServiceSummary[]> {
+    const rows = await this.query(sql`SELECT service, ${trusted(this.dialect.countAll)} AS n, max(ts) AS last
+      FROM ${ident(ANOMALIES.name)}${this.final()} WHERE tenant = ${val.str(tenant)} GROUP BY service`);
+    const byName = new Map<string, ServiceSummary>();
+    const topology = await this.getTopology(tenant);
+    for (const s of topology?.services ?? []) byName.set(s.name, { name: s.name, anomalies: 0, lastAnomalyAt: null });
+    for (const r of rows) byName.set(String(r.service), { name: String(r.service), anomalies: Number(r.n), lastAnomalyAt: Number(r.last) });
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async count(tenant: string, kind: RecordKind): Promise<number> {
+    const rows = await this.query(sql`SELECT ${trusted(this.dialect.countAll)} AS n
+      FROM ${ident(KIND_TABLES[kind])}${this.final()} WHERE tenant = ${val.str(tenant)}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
+    await this.insert(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
+  }
+
+  async getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]> {
+    const where: SqlFragment[] = [sql`tenant = ${val.str(tenant)}`, sql`namespace = ${val.str(namespace)}`];
+    if (keys) where.push(this.dialect.has(sql`${val.strs(keys)}`, sql`key`));
+    const rows = await this.query(sql`SELECT key, version, state FROM ${ident(CHECKPOINTS.name)}${this.final()} WHERE ${join(where, ' AND ')}`);
+    return rows.map((r) => ({ key: String(r.key), version: Number(r.version), state: String(r.state) }));
+  }
+
+  private final(): SqlFragment {
+    return trusted(this.dialect.final);
+  }
+
+  private page<T>(items: T[], limit: number, keyOf: (t: T) => { ts: number; id: string }): Page<T> {
+    if (items.length <= limit) return { items };
+    const kept = items.slice(0, limit);
+    return { items: kept, nextCursor: encodeCursor(keyOf(kept[kept.length - 1]!)) };
+  }
+}

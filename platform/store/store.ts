@@ -1,0 +1,73 @@
+// One store interface for both modes. Duties: every write is idempotent by record id (a
+// replayed batch never double-counts); incidents keep their highest version; reads never
+// return the same record twice.
+import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface IncidentQuery {
+  tenant: string;
+  status?: 'open' | 'resolved';
+  /** Incidents that affect this service. */
+  service?: string;
+  /** Incidents whose top-ranked root cause is this service. */
+  rootCause?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AnomalyQuery {
+  tenant: string;
+  service?: string;
+  subject?: string;
+  signal?: string;
+  ids?: string[];
+  from?: number;
+  to?: number;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ServiceSummary {
+  name: string;
+  anomalies: number;
+  lastAnomalyAt: number | null;
+}
+
+export type RecordKind = 'logs' | 'metrics' | 'changes' | 'anomalies' | 'incidents';
+
+export interface Checkpoint {
+  key: string;
+  version: number;
+  state: string;
+}
+
+export interface Store {
+  readonly kind: 'duckdb' | 'clickhouse';
+  /** Applies pending versioned migrations; returns the names applied now. */
+  migrate(): Promise<string[]>;
+  ping(): Promise<void>;
+  insertLogs(rows: readonly LogRecord[]): Promise<void>;
+  insertMetrics(rows: readonly MetricPoint[]): Promise<void>;
+  insertChanges(rows: readonly ChangeEvent[]): Promise<void>;
+  insertAnomalies(rows: readonly Anomaly[]): Promise<void>;
+  upsertIncidents(rows: readonly Incident[]): Promise<void>;
+  putTopology(topology: Topology): Promise<void>;
+  getTopology(tenant: string): Promise<Topology | null>;
+  queryIncidents(q: IncidentQuery): Promise<Page<Incident>>;
+  getIncident(tenant: string, id: string): Promise<Incident | null>;
+  queryAnomalies(q: AnomalyQuery): Promise<Page<Anomaly>>;
+  queryChanges(tenant: string, from: number, to: number): Promise<ChangeEvent[]>;
+  listServices(tenant: string): Promise<ServiceSummary[]>;
+  /** Distinct records of a kind (what a replay must not inflate). */
+  count(tenant: string, kind: RecordKind): Promise<number>;
+  putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void>;
+  getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]>;
+  close(): Promise<void>;
+}

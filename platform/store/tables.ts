@@ -1,0 +1,231 @@
+// Table definitions shared by both stores: one column list drives the DDL of each dialect,
+// the explicit column list of every insert, and the row <-> record mapping.
+import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, RootCauseCandidate } from '../contracts/events.js';
+import type { Attributes } from '../contracts/common.js';
+
+export type ColumnType = 'string' | 'int' | 'float' | 'strings' | 'date';
+export type CellValue = string | number | string[];
+
+export interface Column<R> {
+  name: string;
+  type: ColumnType;
+  get(record: R): CellValue;
+}
+
+export interface TableDef<R> {
+  name: string;
+  columns: Column<R>[];
+  /** Identity of a row: DuckDB's primary key; part of ClickHouse's ORDER BY. */
+  key: string[];
+  /** ClickHouse sort key (must end with the identity so duplicates collapse). */
+  orderBy: string[];
+  /** ClickHouse ReplacingMergeTree version column, when rows are updated in place. */
+  version?: string;
+  /** ClickHouse partition column (a Date): retention drops whole day partitions. */
+  partitionBy?: string;
+}
+
+export type Row = Record<string, unknown>;
+
+export const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+const keys = (a: Attributes): string[] => Object.keys(a);
+const values = (a: Attributes): string[] => Object.values(a);
+
+function col<R>(name: string, type: ColumnType, get: (r: R) => CellValue): Column<R> {
+  return { name, type, get };
+}
+
+export const LOGS: TableDef<LogRecord> = {
+  name: 'logs',
+  key: ['tenant', 'id'],
+  orderBy: ['tenant', 'service', 'ts', 'id'],
+  partitionBy: 'day',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('id', 'string', (r) => r.id),
+    col('day', 'date', (r) => day(r.ts)),
+    col('ts', 'int', (r) => r.ts),
+    col('service', 'string', (r) => r.service),
+    col('host', 'string', (r) => r.host ?? ''),
+    col('severity', 'string', (r) => r.severity),
+    col('body', 'string', (r) => r.body),
+    col('session_id', 'string', (r) => r.sessionId ?? ''),
+    col('attr_keys', 'strings', (r) => keys(r.attributes)),
+    col('attr_values', 'strings', (r) => values(r.attributes)),
+  ],
+};
+
+export const METRICS: TableDef<MetricPoint> = {
+  name: 'metrics',
+  key: ['tenant', 'id'],
+  orderBy: ['tenant', 'service', 'name', 'ts', 'id'],
+  partitionBy: 'day',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('id', 'string', (r) => r.id),
+    col('day', 'date', (r) => day(r.ts)),
+    col('ts', 'int', (r) => r.ts),
+    col('service', 'string', (r) => r.service),
+    col('name', 'string', (r) => r.name),
+    col('kind', 'string', (r) => r.kind),
+    col('value', 'float', (r) => r.value),
+    col('label_keys', 'strings', (r) => keys(r.labels)),
+    col('label_values', 'strings', (r) => values(r.labels)),
+  ],
+};
+
+export const CHANGES: TableDef<ChangeEvent> = {
+  name: 'changes',
+  key: ['tenant', 'id'],
+  orderBy: ['tenant', 'ts', 'id'],
+  partitionBy: 'day',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('id', 'string', (r) => r.id),
+    col('day', 'date', (r) => day(r.ts)),
+    col('ts', 'int', (r) => r.ts),
+    col('service', 'string', (r) => r.service),
+    col('kind', 'string', (r) => r.kind),
+    col('summary', 'string', (r) => r.summary),
+    col('source', 'string', (r) => r.source),
+    col('attr_keys', 'strings', (r) => keys(r.attributes)),
+    col('attr_values', 'strings', (r) => values(r.attributes)),
+  ],
+};
+
+export const ANOMALIES: TableDef<Anomaly> = {
+  name: 'anomalies',
+  key: ['tenant', 'id'],
+  orderBy: ['tenant', 'ts', 'id'],
+  partitionBy: 'day',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('id', 'string', (r) => r.id),
+    col('day', 'date', (r) => day(r.ts)),
+    col('ts', 'int', (r) => r.ts),
+    col('service', 'string', (r) => r.service),
+    col('signal', 'string', (r) => r.signal),
+    col('subject', 'string', (r) => r.subject),
+    col('detector', 'string', (r) => r.detector),
+    col('score', 'float', (r) => r.score),
+    col('observed', 'float', (r) => r.observed),
+    col('expected', 'float', (r) => r.expected),
+    col('lower', 'float', (r) => r.lower),
+    col('upper', 'float', (r) => r.upper),
+    col('direction', 'string', (r) => r.direction),
+    col('evidence_keys', 'strings', (r) => keys(r.evidence)),
+    col('evidence_values', 'strings', (r) => values(r.evidence)),
+  ],
+};
+
+export const INCIDENTS: TableDef<Incident> = {
+  name: 'incidents',
+  key: ['tenant', 'id'],
+  orderBy: ['tenant', 'id'],
+  version: 'version',
+  partitionBy: 'day',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('id', 'string', (r) => r.id),
+    col('day', 'date', (r) => day(r.openedAt)),
+    col('version', 'int', (r) => r.version),
+    col('status', 'string', (r) => r.status),
+    col('title', 'string', (r) => r.title),
+    col('opened_at', 'int', (r) => r.openedAt),
+    col('updated_at', 'int', (r) => r.updatedAt),
+    col('resolved_at', 'int', (r) => r.resolvedAt ?? 0),
+    col('services', 'strings', (r) => r.services),
+    col('user_facing', 'strings', (r) => r.userFacing),
+    col('anomaly_count', 'int', (r) => r.anomalyCount),
+    col('anomaly_ids', 'strings', (r) => r.anomalyIds),
+    col('root_cause', 'string', (r) => r.rootCauses[0]?.service ?? ''),
+    col('root_causes', 'string', (r) => JSON.stringify(r.rootCauses)),
+    col('grouping_reasons', 'strings', (r) => r.groupingReasons),
+  ],
+};
+
+export interface TopologyRow {
+  tenant: string;
+  version: number;
+  doc: string;
+}
+export const TOPOLOGY: TableDef<TopologyRow> = {
+  name: 'topology',
+  key: ['tenant', 'version'],
+  orderBy: ['tenant', 'version'],
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('version', 'int', (r) => r.version),
+    col('doc', 'string', (r) => r.doc),
+  ],
+};
+
+export interface CheckpointRow {
+  tenant: string;
+  namespace: string;
+  key: string;
+  version: number;
+  state: string;
+}
+export const CHECKPOINTS: TableDef<CheckpointRow> = {
+  name: 'checkpoints',
+  key: ['tenant', 'namespace', 'key'],
+  orderBy: ['tenant', 'namespace', 'key'],
+  version: 'version',
+  columns: [
+    col('tenant', 'string', (r) => r.tenant),
+    col('namespace', 'string', (r) => r.namespace),
+    col('key', 'string', (r) => r.key),
+    col('version', 'int', (r) => r.version),
+    col('state', 'string', (r) => r.state),
+  ],
+};
+
+export const ALL_TABLES: TableDef<never>[] = [LOGS, METRICS, CHANGES, ANOMALIES, INCIDENTS, TOPOLOGY, CHECKPOINTS] as unknown as TableDef<never>[];
+
+export function toRow<R>(table: TableDef<R>, record: R): Row {
+  const row: Row = {};
+  for (const c of table.columns) row[c.name] = c.get(record);
+  return row;
+}
+
+// Readers accept both stores' JSON shapes: 64-bit integers arrive as strings from both.
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
+const zip = (k: unknown, v: unknown): Attributes => {
+  const ks = strs(k);
+  const vs = strs(v);
+  const out: Attributes = {};
+  ks.forEach((key, i) => (out[key] = vs[i] ?? ''));
+  return out;
+};
+
+export function anomalyFromRow(r: Row): Anomaly {
+  return {
+    id: str(r.id), tenant: str(r.tenant), ts: num(r.ts), service: str(r.service),
+    signal: str(r.signal) as Anomaly['signal'], subject: str(r.subject), detector: str(r.detector),
+    score: num(r.score), observed: num(r.observed), expected: num(r.expected), lower: num(r.lower), upper: num(r.upper),
+    direction: str(r.direction) as Anomaly['direction'], evidence: zip(r.evidence_keys, r.evidence_values),
+  };
+}
+
+export function changeFromRow(r: Row): ChangeEvent {
+  return {
+    id: str(r.id), tenant: str(r.tenant), ts: num(r.ts), service: str(r.service), kind: str(r.kind) as ChangeEvent['kind'],
+    summary: str(r.summary), source: str(r.source), attributes: zip(r.attr_keys, r.attr_values),
+  };
+}
+
+export function incidentFromRow(r: Row): Incident {
+  const resolved = num(r.resolved_at);
+  const incident: Incident = {
+    id: str(r.id), tenant: str(r.tenant), version: num(r.version), status: str(r.status) as Incident['status'],
+    title: str(r.title), openedAt: num(r.opened_at), updatedAt: num(r.updated_at),
+    services: strs(r.services), userFacing: strs(r.user_facing), anomalyCount: num(r.anomaly_count),
+    anomalyIds: strs(r.anomaly_ids), rootCauses: JSON.parse(str(r.root_causes) || '[]') as RootCauseCandidate[],
+    groupingReasons: strs(r.grouping_reasons),
+  };
+  if (resolved > 0) incident.resolvedAt = resolved;
+  return incident;
+}

@@ -1,0 +1,20 @@
+// Values that break naive SQL building; each must round-trip as a literal value.
+export const INJECTION_CORPUS: string[] = [
+  "it's",
+  "''",
+  "\\'",
+  'back\\slash',
+  '\\',
+  '\\\\n',
+  'nul\u0000byte',
+  'tab\tnew\nline\rcr',
+  "'; DROP TABLE incidents; --",
+  "x' OR '1'='1",
+  '" OR ""="',
+  '%_*?[]{}()',
+  'ünïcødé — 日本語 — 🚀🔥',
+  '\u202Eright-to-left',
+  '$1 $2 ?',
+  '{name:String}',
+  'a'.repeat(4000),
+];

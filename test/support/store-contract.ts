@@ -1,0 +1,123 @@
+// The store contract: every Store implementation passes the same behaviour suite.
+import { describe, expect, it } from 'vitest';
+import type { Anomaly, Incident, LogRecord } from '../../platform/contracts/events.js';
+import { stableId } from '../../platform/contracts/ids.js';
+import type { Store } from '../../platform/store/store.js';
+import { INJECTION_CORPUS } from './injection-corpus.js';
+
+const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+export function anomaly(tenant: string, i: number, over: Partial<Anomaly> = {}): Anomaly {
+  return {
+    id: stableId('an', tenant, i), tenant, ts: T0 + i * 1000, service: `svc-${i % 3}`, signal: 'metric',
+    subject: `latency{i="${i}"}`, detector: 'robust', score: 0.99, observed: 10 + i, expected: 5, lower: 4, upper: 6,
+    direction: 'up', evidence: { why: 'above band' }, ...over,
+  };
+}
+
+export function incident(tenant: string, i: number, over: Partial<Incident> = {}): Incident {
+  return {
+    id: stableId('inc', tenant, i), tenant, version: 1, status: 'open', title: `incident ${i}`,
+    openedAt: T0 + i * 60_000, updatedAt: T0 + i * 60_000, services: ['api', `svc-${i}`], userFacing: ['api'],
+    anomalyCount: 3, anomalyIds: ['a', 'b', 'c'],
+    rootCauses: [{ service: `svc-${i}`, rank: 1, score: 0.9, path: [`svc-${i}`, 'api'], firstAnomalyAt: T0, changes: [], signals: ['latency'], reasons: ['first'] }],
+    groupingReasons: ['window'], ...over,
+  };
+}
+
+export function storeContract(name: string, open: () => Promise<Store>, tenantPrefix: string): void {
+  describe(`${name} store contract`, () => {
+    const tenant = (s: string) => `${tenantPrefix}_${s}`;
+
+    it('counts a replayed batch of logs once', async () => {
+      const store = await open();
+      const t = tenant('replay');
+      const logs: LogRecord[] = Array.from({ length: 50 }, (_, i) => ({
+        id: stableId('log', t, i), tenant: t, ts: T0 + i, service: 'api', severity: 'info', body: `line ${i}`, attributes: { k: String(i) },
+      }));
+      await store.insertLogs(logs);
+      await store.insertLogs(logs);
+      await store.insertLogs(logs.slice(10, 20));
+      expect(await store.count(t, 'logs')).toBe(50);
+    });
+
+    it('keeps the highest incident version and never lists an incident twice', async () => {
+      const store = await open();
+      const t = tenant('versions');
+      await store.upsertIncidents([incident(t, 1, { version: 1, title: 'v1' })]);
+      await store.upsertIncidents([incident(t, 1, { version: 3, title: 'v3', status: 'resolved', resolvedAt: T0 + 99 })]);
+      await store.upsertIncidents([incident(t, 1, { version: 2, title: 'v2' })]);
+      const page = await store.queryIncidents({ tenant: t, limit: 10 });
+      expect(page.items).toHaveLength(1);
+      expect(page.items[0]!.title).toBe('v3');
+      expect(page.items[0]!.status).toBe('resolved');
+      expect(page.items[0]!.resolvedAt).toBe(T0 + 99);
+      expect((await store.getIncident(t, page.items[0]!.id))?.version).toBe(3);
+    });
+
+    it('pages incidents with a cursor, newest first, without gaps or repeats', async () => {
+      const store = await open();
+      const t = tenant('paging');
+      await store.upsertIncidents(Array.from({ length: 7 }, (_, i) => incident(t, i)));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.queryIncidents({ tenant: t, limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((x) => x.title));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['incident 6', 'incident 5', 'incident 4', 'incident 3', 'incident 2', 'incident 1', 'incident 0']);
+    });
+
+    it('filters incidents by affected service, root cause and status', async () => {
+      const store = await open();
+      const t = tenant('filters');
+      await store.upsertIncidents([incident(t, 1), incident(t, 2, { status: 'resolved' }), incident(t, 3)]);
+      expect((await store.queryIncidents({ tenant: t, limit: 10, service: 'svc-2' })).items.map((i) => i.title)).toEqual(['incident 2']);
+      expect((await store.queryIncidents({ tenant: t, limit: 10, rootCause: 'svc-3' })).items.map((i) => i.title)).toEqual(['incident 3']);
+      expect((await store.queryIncidents({ tenant: t, limit: 10, status: 'open' })).items).toHaveLength(2);
+    });
+
+    it('round-trips every injection-corpus value as a literal filter value', async () => {
+      const store = await open();
+      const t = tenant('inject');
+      const rows = INJECTION_CORPUS.map((v, i) => anomaly(t, i, { subject: v, service: v.slice(0, 200), evidence: { value: v } }));
+      await store.insertAnomalies(rows);
+      await store.upsertIncidents(INJECTION_CORPUS.map((v, i) => incident(t, i, { services: [v], title: v })));
+      let matched = 0;
+      for (const [i, v] of INJECTION_CORPUS.entries()) {
+        const bySubject = await store.queryAnomalies({ tenant: t, subject: v, limit: 5 });
+        expect(bySubject.items.map((a) => a.id)).toEqual([rows[i]!.id]);
+        expect(bySubject.items[0]!.subject).toBe(v);
+        expect(bySubject.items[0]!.evidence.value).toBe(v);
+        const byService = await store.queryIncidents({ tenant: t, service: v, limit: 5 });
+        expect(byService.items.map((x) => x.title)).toEqual([v]);
+        matched++;
+      }
+      expect(matched).toBe(INJECTION_CORPUS.length);
+      // The tables the corpus tried to drop are still there.
+      expect(await store.count(t, 'anomalies')).toBe(INJECTION_CORPUS.length);
+      expect(await store.count(t, 'incidents')).toBe(INJECTION_CORPUS.length);
+    });
+
+    it('rejects a cursor it did not issue', async () => {
+      const store = await open();
+      await expect(store.queryIncidents({ tenant: tenant('cursor'), limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'BAD_CURSOR' });
+    });
+
+    it('keeps the newest checkpoint per key', async () => {
+      const store = await open();
+      const t = tenant('ckpt');
+      await store.putCheckpoints(t, 'detector', [{ key: 'a', version: 1, state: '{"n":1}' }, { key: 'b', version: 1, state: '{"n":1}' }]);
+      await store.putCheckpoints(t, 'detector', [{ key: 'a', version: 2, state: '{"n":2}' }]);
+      const got = await store.getCheckpoints(t, 'detector', ['a']);
+      expect(got).toEqual([{ key: 'a', version: 2, state: '{"n":2}' }]);
+      expect((await store.getCheckpoints(t, 'detector')).length).toBe(2);
+    });
+
+    it('applies migrations once', async () => {
+      const store = await open();
+      expect(await store.migrate()).toEqual([]);
+    });
+  });
+}
