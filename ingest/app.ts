@@ -1,0 +1,139 @@
+// The ingest HTTP app, built apart from listen() so tests drive it with inject(). Health and
+// metrics routes are open; the receivers sit in one scope with Bearer keys and per-key limits.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
+import type { StageContext } from '../platform/runtime/stage.js';
+import { sendError } from './http.js';
+import { DEFAULT_PUBLISHER_OPTIONS, Publisher, type PublisherOptions } from './publisher.js';
+import { HTTP_SOURCES } from './sources/index.js';
+import type { SourceContext } from './sources/source.js';
+
+export interface IngestAppOptions {
+  /** /readyz answers 200 only while this returns true (default: always). */
+  isReady?: () => boolean;
+  publisher?: Partial<PublisherOptions>;
+}
+
+type AppContext = Pick<StageContext, 'config' | 'logger' | 'metrics' | 'bus'>;
+
+/** Token bucket per key: `rate` requests per second with a burst of one second's worth. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly rate: number) {}
+
+  /** 0 when the request may pass, else the seconds until it would. */
+  take(key: string, now = Date.now()): number {
+    if (this.rate <= 0) return 0;
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size > 10_000) this.buckets.clear();
+      b = { tokens: this.rate, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(this.rate, b.tokens + ((now - b.at) / 1000) * this.rate);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return (1 - b.tokens) / this.rate;
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Reads the key from `Authorization: Bearer <key>` (or Basic with the key as password, for Promtail and Prometheus). */
+export function presentedKey(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  if (space === -1) return undefined;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value || undefined;
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1) || undefined;
+  }
+  return undefined;
+}
+
+export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions = {}): Promise<FastifyInstance> {
+  const cfg = ctx.config.ingest;
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: cfg.bodyLimitBytes,
+    // Keys are only compared, never logged; request ids help correlate 4xx reports.
+    requestIdHeader: 'x-request-id',
+  });
+  const publisher = new Publisher(ctx.bus, ctx.metrics, ctx.logger, { ...DEFAULT_PUBLISHER_OPTIONS, ...options.publisher });
+  const isReady = options.isReady ?? (() => true);
+
+  app.setErrorHandler((err: FastifyError | AiopsError, req, reply) => {
+    if (isAiopsError(err)) {
+      if (err.statusCode >= 500) ctx.logger.warn({ code: err.code, url: req.url }, err.message);
+      return sendError(reply, err);
+    }
+    const e = err as FastifyError;
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, new AiopsError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${cfg.bodyLimitBytes} bytes (AIOPS_INGEST_BODY_LIMIT).`));
+    }
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendError(reply, new AiopsError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted here.`));
+    }
+    const status = e.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, new AiopsError('BAD_REQUEST', `The request is malformed: ${e.message}`));
+    }
+    ctx.logger.error({ err, url: req.url }, 'ingest request failed');
+    ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'internal' });
+    return reply.code(500).send({ statusCode: 500, code: 'INTERNAL', message: 'The request failed inside ingest; see the server log.' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new AiopsError('NOT_FOUND', `No ingest route ${req.method} ${req.url.split('?')[0]}; see the ingest endpoints in the README.`)),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => (isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  const keys = cfg.apiKeys.map(digest);
+  const limiter = new RateLimiter(cfg.rateLimitPerSecond);
+  await app.register(async (scope) => {
+    // Every receiver gets the raw bytes: each source checks its own content type and encoding.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.addHook('onRequest', async (req, reply) => {
+      let who = 'anonymous';
+      if (keys.length > 0) {
+        const presented = presentedKey(req.headers.authorization);
+        const d = presented === undefined ? undefined : digest(presented);
+        const ok = d !== undefined && keys.some((k) => timingSafeEqual(k, d));
+        if (!ok) {
+          ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'unauthorized' });
+          reply.header('www-authenticate', 'Bearer realm="aiops-ingest"');
+          return sendError(reply, new AiopsError('UNAUTHORIZED', presented === undefined
+            ? 'A valid API key is required: send Authorization: Bearer <key> (one of AIOPS_INGEST_API_KEYS).'
+            : 'The API key is not one of AIOPS_INGEST_API_KEYS.'));
+        }
+        who = d.toString('hex').slice(0, 16);
+      }
+      const wait = limiter.take(who);
+      if (wait > 0) {
+        ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'rate_limited' });
+        return sendError(reply, new AiopsError('RATE_LIMITED', `Too many requests for this key (limit ${cfg.rateLimitPerSecond}/s, AIOPS_INGEST_RATE_LIMIT); retry after the time in Retry-After.`, { retryAfterSeconds: wait }));
+      }
+      return undefined;
+    });
+    for (const source of HTTP_SOURCES) {
+      const sctx: SourceContext = { config: cfg, logger: ctx.logger.child({ component: source.type }), metrics: ctx.metrics, publisher };
+      source.register(scope, sctx);
+    }
+  });
+  return app;
+}

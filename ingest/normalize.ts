@@ -1,0 +1,191 @@
+// Normalisation shared by every source: timestamps, severities, attributes, tenants and
+// stable ids, so a record looks the same whichever wire format brought it in.
+import { DEFAULT_TENANT, stableId, type Attributes, type SeverityText } from '../platform/contracts/index.js';
+
+/** The contract's EpochMs bounds: year 1970 to 3000. */
+export const MAX_EPOCH_MS = 32503680000000;
+
+export class RecordError extends Error {
+  constructor(
+    /** Short stable reason used as the `reason` label of the dropped counter. */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+function checkRange(ms: number, field: string, raw: unknown): number {
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) {
+    let hint = '';
+    if (typeof raw === 'number' && raw > MAX_EPOCH_MS) {
+      hint = raw > 1e17 ? ' (it looks like nanoseconds; send milliseconds)' : raw > 1e14 ? ' (it looks like microseconds; send milliseconds)' : '';
+    }
+    throw new RecordError('timestamp_out_of_range', `${field}: ${JSON.stringify(raw)} is out of range; expected milliseconds since the Unix epoch between 1970 and 3000${hint}`);
+  }
+  return ms;
+}
+
+/**
+ * Reads a timestamp given as epoch milliseconds (number or digit string) or an RFC 3339 string.
+ * Missing values take `fallback` (the receive time); anything else is a RecordError.
+ */
+export function parseTimestamp(raw: unknown, fallback: number, field = 'ts'): number {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw === 'number') return checkRange(raw, field, raw);
+  if (typeof raw === 'string') {
+    if (/^-?\d+(\.\d+)?$/.test(raw)) return checkRange(Number(raw), field, Number(raw));
+    if (RFC3339.test(raw)) {
+      const ms = Date.parse(raw.replace(' ', 'T'));
+      if (!Number.isNaN(ms)) return checkRange(ms, field, raw);
+    }
+    throw new RecordError('invalid_timestamp', `${field}: ${JSON.stringify(raw.slice(0, 64))} is not a timestamp; send epoch milliseconds or RFC 3339 (2024-05-01T12:00:00Z)`);
+  }
+  throw new RecordError('invalid_timestamp', `${field}: expected epoch milliseconds or an RFC 3339 string, got ${typeof raw}`);
+}
+
+/** Nanoseconds since the epoch (OTLP, Loki) as string, number or Long-like, to milliseconds. */
+export function nanosToMs(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '' || raw === 0 || raw === '0') return undefined;
+  if (typeof raw === 'number') return Math.floor(raw / 1e6);
+  if (typeof raw === 'bigint') return Number(raw / 1_000_000n);
+  if (typeof raw === 'string') {
+    if (!/^\d{1,20}$/.test(raw)) return Number.NaN;
+    return Number(BigInt(raw) / 1_000_000n);
+  }
+  if (typeof raw === 'object' && 'low' in raw && 'high' in raw) {
+    const { low, high } = raw as { low: number; high: number };
+    const n = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return Number(n / 1_000_000n);
+  }
+  return Number.NaN;
+}
+
+const SEVERITY_NAMES: Record<string, SeverityText> = {
+  trace: 'trace', trc: 'trace', verbose: 'trace', finest: 'trace', finer: 'trace',
+  debug: 'debug', dbg: 'debug', fine: 'debug', config: 'debug',
+  info: 'info', information: 'info', informational: 'info', notice: 'info', inf: 'info', log: 'info', ok: 'info', default: 'info',
+  warn: 'warn', warning: 'warn', wrn: 'warn',
+  error: 'error', err: 'error', eror: 'error', severe: 'error',
+  fatal: 'fatal', critical: 'fatal', crit: 'fatal', alert: 'fatal', emerg: 'fatal', emergency: 'fatal', panic: 'fatal', ftl: 'fatal',
+};
+
+/** OpenTelemetry severity numbers 1..24: four per level. */
+export function severityFromNumber(n: number): SeverityText | undefined {
+  if (!Number.isInteger(n) || n < 1 || n > 24) return undefined;
+  return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const)[Math.floor((n - 1) / 4)];
+}
+
+/** Syslog severities 0 (emergency) .. 7 (debug). */
+export function severityFromSyslog(n: number): SeverityText {
+  if (n <= 2) return 'fatal';
+  if (n === 3) return 'error';
+  if (n === 4) return 'warn';
+  if (n <= 6) return 'info';
+  return 'debug';
+}
+
+export function severityFromName(name: string): SeverityText | undefined {
+  const key = name.trim().toLowerCase();
+  const direct = SEVERITY_NAMES[key];
+  if (direct) return direct;
+  // OTel short names with a digit suffix (INFO2, WARN4) and names like "E" or "W".
+  const stripped = key.replace(/[0-9]+$/, '');
+  if (stripped !== key) return SEVERITY_NAMES[stripped];
+  const single: Record<string, SeverityText> = { t: 'trace', d: 'debug', i: 'info', w: 'warn', e: 'error', f: 'fatal', c: 'fatal' };
+  return key.length === 1 ? single[key] : undefined;
+}
+
+/** Names ("warning", "ERR"), OTel severity numbers (1..24) or digit strings; absent means info. */
+export function parseSeverity(raw: unknown, field = 'severity'): SeverityText {
+  if (raw === undefined || raw === null || raw === '') return 'info';
+  if (typeof raw === 'number') {
+    const s = severityFromNumber(raw);
+    if (s) return s;
+    throw new RecordError('invalid_severity', `${field}: ${raw} is not an OpenTelemetry severity number (1..24)`);
+  }
+  if (typeof raw === 'string') {
+    const s = /^\d+$/.test(raw) ? severityFromNumber(Number(raw)) : severityFromName(raw);
+    if (s) return s;
+    throw new RecordError('invalid_severity', `${field}: ${JSON.stringify(raw.slice(0, 32))} is not a known severity; use trace, debug, info, warn, error or fatal`);
+  }
+  throw new RecordError('invalid_severity', `${field}: expected a name or a number, got ${typeof raw}`);
+}
+
+const MAX_KEY = 256;
+const MAX_VALUE = 8192;
+
+/** Any JSON value to the string an attribute holds: strings as they are, others as JSON. */
+export function attributeValue(v: unknown): string {
+  const s = typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? '';
+  return s.length > MAX_VALUE ? s.slice(0, MAX_VALUE) : s;
+}
+
+/** Flattens an object of attributes to string values; keys longer than the contract allows are cut. */
+export function toAttributes(raw: unknown, field = 'attributes'): Attributes {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RecordError('invalid_attributes', `${field}: expected an object of key/value pairs`);
+  }
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    out[k.length > MAX_KEY ? k.slice(0, MAX_KEY) : k] = attributeValue(v);
+  }
+  return out;
+}
+
+const TENANT = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export function parseTenant(raw: unknown, fallback: string): string {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw === 'string' && TENANT.test(raw)) return raw;
+  throw new RecordError('invalid_tenant', `tenant: ${JSON.stringify(String(raw).slice(0, 64))} must be 1..128 characters of A-Z a-z 0-9 _ . -`);
+}
+
+/** The tenant a request defaults to: X-Scope-OrgID (Loki, Mimir) when valid, else `default`. */
+export function requestTenant(header: string | string[] | undefined): string {
+  const h = Array.isArray(header) ? header[0] : header;
+  return h && TENANT.test(h) ? h : DEFAULT_TENANT;
+}
+
+export function requiredString(raw: unknown, field: string, max: number): string {
+  if (raw === undefined || raw === null || raw === '') throw new RecordError('missing_field', `${field}: required`);
+  if (typeof raw !== 'string') throw new RecordError('invalid_field', `${field}: expected a string, got ${Array.isArray(raw) ? 'array' : typeof raw}`);
+  if (raw.length > max) throw new RecordError('field_too_long', `${field}: ${raw.length} characters is longer than the limit of ${max}`);
+  return raw;
+}
+
+export function optionalString(raw: unknown, field: string, max: number): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' && typeof raw !== 'number') throw new RecordError('invalid_field', `${field}: expected a string, got ${typeof raw}`);
+  const s = String(raw);
+  if (s.length > max) throw new RecordError('field_too_long', `${field}: ${s.length} characters is longer than the limit of ${max}`);
+  return s;
+}
+
+/** Attributes in a canonical order, for ids and series keys. */
+export function canonicalAttributes(a: Attributes): string {
+  const keys = Object.keys(a).sort();
+  let s = '';
+  for (const k of keys) s += `${k}=${JSON.stringify(a[k])},`;
+  return s;
+}
+
+export function seriesKey(tenant: string, service: string, name: string, labels: Attributes): string {
+  return `${tenant}/${service}/${name}{${canonicalAttributes(labels)}}`;
+}
+
+export function logId(tenant: string, service: string, ts: number, severity: string, body: string, host: string | undefined, sessionId: string | undefined, attributes: Attributes): string {
+  return stableId('log', tenant, service, ts, severity, body, host ?? '', sessionId ?? '', canonicalAttributes(attributes));
+}
+
+export function metricId(tenant: string, service: string, name: string, kind: string, ts: number, labels: Attributes): string {
+  return stableId('met', tenant, service, name, kind, ts, canonicalAttributes(labels));
+}
+
+export function changeId(tenant: string, service: string, ts: number, kind: string, summary: string, source: string): string {
+  return stableId('chg', tenant, service, ts, kind, summary, source);
+}

@@ -1,0 +1,137 @@
+// NDJSON logs, metrics and change events: one JSON object per line. Valid lines are published,
+// invalid ones are reported per line and sent to the dead-letter topic with the reason.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TOPICS, type TopicName } from '../../platform/contracts/index.js';
+import { AiopsError } from '../../platform/errors/aiops-error.js';
+import { decodeContentEncoding, isObject, isValidUtf8, rawBody, requireMediaType, sendError } from '../http.js';
+import { RecordError, requestTenant } from '../normalize.js';
+import { Batch } from '../publisher.js';
+import { changeFromJson, logFromJson, metricFromJson, type BuildContext } from '../records.js';
+import type { HttpSource, SourceContext } from './source.js';
+
+export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/json-lines', 'application/jsonl', 'application/jsonlines', 'text/plain', 'application/json'] as const;
+
+/** Most per-line errors listed in one response; the counts stay exact. */
+const MAX_LINE_ERRORS = 1000;
+
+type Kind = 'logs' | 'metrics' | 'changes';
+
+const KINDS: Record<Kind, { topic: TopicName; add: (batch: Batch, o: Record<string, unknown>, ctx: BuildContext) => void }> = {
+  logs: { topic: TOPICS.logs, add: (b, o, c) => b.logs.push(logFromJson(o, c)) },
+  metrics: { topic: TOPICS.metrics, add: (b, o, c) => b.metrics.push(metricFromJson(o, c)) },
+  changes: { topic: TOPICS.changes, add: (b, o, c) => b.changes.push(changeFromJson(o, c)) },
+};
+
+/** Splits a body into lines; each line is checked for UTF-8 on its own so one bad line does not sink the rest. */
+function* lines(body: Buffer): Generator<{ n: number; text: string | undefined; raw: Buffer | string }> {
+  if (isValidUtf8(body)) {
+    const text = body.toString('utf8');
+    let n = 0;
+    let start = 0;
+    while (start <= text.length) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      n++;
+      const line = text.slice(start, end);
+      yield { n, text: line, raw: line };
+      start = end + 1;
+    }
+    return;
+  }
+  let n = 0;
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end === -1) end = body.length;
+    n++;
+    const raw = body.subarray(start, end);
+    yield { n, text: isValidUtf8(raw) ? raw.toString('utf8') : undefined, raw };
+    start = end + 1;
+  }
+}
+
+export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean): void {
+  const { topic, add } = KINDS[kind];
+  const one = (n: number, value: unknown, payload: string): void => {
+    try {
+      if (!isObject(value)) throw new RecordError('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+      add(batch, value, ctx);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      batch.reject({ line: n, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic, payload, tenant: ctx.tenant });
+    }
+  };
+  if (jsonArray) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new AiopsError('BAD_REQUEST', `The body is not a valid JSON array (${(err as Error).message}); send one object per line as NDJSON or a JSON array of objects.`);
+    }
+    if (!Array.isArray(parsed)) throw new AiopsError('BAD_REQUEST', 'A JSON body must be an array of objects or one object per line.');
+    parsed.forEach((v, i) => one(i + 1, v, JSON.stringify(v) ?? ''));
+    return;
+  }
+  for (const { n, text, raw } of lines(body)) {
+    if (text === undefined) {
+      batch.reject({ line: n, code: 'BAD_REQUEST', reason: 'invalid_utf8', message: 'the line is not valid UTF-8', topic, payload: (raw as Buffer).toString('base64'), tenant: ctx.tenant });
+      continue;
+    }
+    const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (trimmed.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (err) {
+      batch.reject({ line: n, code: 'BAD_REQUEST', reason: 'invalid_json', message: `not valid JSON (${(err as Error).message})`, topic, payload: trimmed, tenant: ctx.tenant });
+      continue;
+    }
+    one(n, value, trimmed);
+  }
+}
+
+/** Publishes a decoded batch and answers with the per-record report; 400 when nothing was valid. */
+export async function replyWithReport(req: FastifyRequest, reply: FastifyReply, ctx: SourceContext, batch: Batch, component: string): Promise<FastifyReply> {
+  await ctx.publisher.publish(batch, component);
+  const report = {
+    accepted: batch.accepted,
+    rejected: batch.rejected.length,
+    errors: batch.rejected.slice(0, MAX_LINE_ERRORS).map((r) => ({ line: r.line, code: r.code, message: r.message })),
+  };
+  if (batch.accepted === 0) {
+    const first = batch.rejected[0];
+    const message = first
+      ? `No record was accepted: ${batch.rejected.length} rejected; first, line ${first.line}: ${first.message}`
+      : 'The body holds no records; send one JSON object per line.';
+    const code = first?.code ?? 'BAD_REQUEST';
+    return sendError(reply, new AiopsError(code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message), report);
+  }
+  void req;
+  return reply.code(200).send(report);
+}
+
+export const ndjsonSource: HttpSource = {
+  type: 'ndjson',
+  description: 'NDJSON logs, metrics and change events (POST /v1/ndjson/{logs,metrics,changes}).',
+  register(app, ctx) {
+    for (const kind of Object.keys(KINDS) as Kind[]) {
+      app.post(`/v1/ndjson/${kind}`, async (req, reply) => {
+        const type = requireMediaType(req, NDJSON_MEDIA_TYPES, 'application/x-ndjson');
+        const { body } = decodeContentEncoding(req, rawBody(req), ctx.config.bodyLimitBytes);
+        const batch = new Batch();
+        const build: BuildContext = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
+        const jsonArray = type === 'application/json' && body.length > 0 && firstNonSpace(body) === 0x5b;
+        decodeNdjson(body, kind, build, batch, jsonArray);
+        return replyWithReport(req, reply, ctx, batch, 'ndjson');
+      });
+    }
+  },
+};
+
+function firstNonSpace(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+  }
+  return -1;
+}
