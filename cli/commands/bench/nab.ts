@@ -1,0 +1,94 @@
+// `aiops bench nab --data DIR --out OUTDIR [--windows FILE]`: stream every NAB CSV through the
+// per-series detector, write one results CSV per data file and, with --windows, print NAB's three
+// profile scores from the project's scorer.
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { AiopsError } from '../../../platform/errors/aiops-error.js';
+import { NAB_DETECTORS, runNab, scoreNabRun, type NabDetectorName } from '../../../bench/nab/harness.js';
+import { readNabProfiles, readNabWindows } from '../../../bench/nab/corpus.js';
+
+interface NabOptions {
+  data: string;
+  out: string;
+  windows?: string;
+  profiles?: string;
+  detector: string;
+  perFile?: boolean;
+  json?: string;
+}
+
+export function registerNabBench(bench: Command): Command {
+  return bench
+    .command('nab')
+    .description(
+      'Run the streaming series detector over a NAB corpus (DIR/<category>/<file>.csv, columns timestamp,value), ' +
+        'write OUTDIR/<category>/<file>.csv (timestamp,value,anomaly_score) and, with --windows, print the NAB ' +
+        'standard / reward_low_FP_rate / reward_low_FN_rate scores.',
+    )
+    .requiredOption('--data <dir>', 'NAB data directory (DIR/<category>/<file>.csv)')
+    .requiredOption('--out <dir>', 'results directory, written as OUTDIR/<category>/<file>.csv')
+    .option('--windows <file>', 'combined_windows.json with the label windows; enables scoring')
+    .option('--profiles <file>', 'profiles.json with the cost matrices (default: beside --windows, else the NAB defaults)')
+    .option('--detector <name>', `detector to run: ${NAB_DETECTORS.join(', ')} (reference baselines for checking the scorer)`, 'series')
+    .option('--per-file', 'also print the raw standard-profile score of each file')
+    .option('--json <file>', 'write the scores as JSON')
+    .action((opts: NabOptions) => {
+      if (!NAB_DETECTORS.includes(opts.detector as NabDetectorName)) {
+        throw new AiopsError('INPUT_INVALID', `unknown --detector ${opts.detector} (use one of ${NAB_DETECTORS.join(', ')})`);
+      }
+      if (opts.windows !== undefined && !existsSync(opts.windows)) {
+        throw new AiopsError('INPUT_NOT_FOUND', `windows file not found: ${opts.windows}`);
+      }
+      mkdirSync(opts.out, { recursive: true });
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'nab {bar} {value}/{total} files | {file}', hideCursor: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+      let started = false;
+      const run = runNab({
+        dataDir: opts.data,
+        outDir: opts.out,
+        detector: opts.detector as NabDetectorName,
+        onFile: (done, total, key) => {
+          if (bar === undefined) return;
+          if (!started) {
+            bar.start(total, 0, { file: key });
+            started = true;
+          }
+          bar.update(done, { file: key });
+        },
+      });
+      bar?.stop();
+      const rate = run.elapsedMs > 0 ? (run.rows / run.elapsedMs) * 1000 : 0;
+      process.stdout.write(
+        `nab: ${run.files.length} files, ${run.rows} rows, detector ${opts.detector}, ${Math.round(rate).toLocaleString('en-US')} points/s; results in ${opts.out}\n`,
+      );
+      if (opts.windows === undefined) return;
+      const windows = readNabWindows(opts.windows);
+      const profiles = readNabProfiles(opts.profiles ?? join(dirname(opts.windows), 'profiles.json'));
+      const results = scoreNabRun(run, windows, profiles);
+      for (const r of results) {
+        process.stdout.write(
+          `${r.profile.padEnd(20)} ${r.score.toFixed(1).padStart(6)}   (threshold ${r.threshold.toFixed(4)}, windows detected ${r.tp}/${r.tp + r.fn}, false positives ${r.fp})\n`,
+        );
+      }
+      if (opts.perFile === true) {
+        const std = results[0];
+        for (const f of std?.perFile ?? []) {
+          process.stdout.write(`  ${f.raw.toFixed(3).padStart(8)}  tp ${f.tp} fp ${f.fp} fn ${f.fn}  ${f.key}\n`);
+        }
+      }
+      if (opts.json !== undefined) {
+        mkdirSync(dirname(opts.json), { recursive: true });
+        writeFileSync(
+          opts.json,
+          `${JSON.stringify(
+            { detector: opts.detector, files: run.files.length, rows: run.rows, pointsPerSecond: rate, profiles: results.map(({ perFile, ...rest }) => ({ ...rest, perFile })) },
+            null,
+            2,
+          )}\n`,
+        );
+      }
+    });
+}

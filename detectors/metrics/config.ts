@@ -1,0 +1,86 @@
+// Configuration of the per-series streaming detector. Every knob has a default tuned once for all
+// series (NAB uses one threshold for every file, and so does paging); nothing here is per-series.
+
+export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
+
+export interface SeriesDetectorConfig {
+  /** Score at or above which `isAnomaly` is true (the paging threshold; also used by alarm suppression). */
+  threshold: number;
+  /** Points before any alarm can fire; the baselines learn meanwhile (cold start). */
+  warmupPoints: number;
+  /** EW weight of the fast level (recent-value predictor). */
+  fastAlpha: number;
+  /** EW weight of the slow level (seasonal predictor's base and level-shift reference). */
+  slowAlpha: number;
+  /** EW weight of residual scales (robust MAD-like spread). */
+  scaleAlpha: number;
+  /** Residuals are winsorised at this many scales before updating baselines (robustness to outliers). */
+  clipZ: number;
+  /** 'auto' learns daily and weekly profiles and uses them only while they beat the local predictor. */
+  seasonality: Seasonality;
+  /** Slots of the daily profile (24 = hourly). */
+  slotsPerDay: number;
+  /** IANA zone for day/week boundaries (DST-safe local time), e.g. "Europe/Paris". */
+  timeZone: string;
+  /** Level shifts: EW weights of the two windowed means of the residual from the slow baseline. */
+  shiftFastAlpha: number;
+  shiftSlowAlpha: number;
+  /** Raw component z at which the raw score reaches ~0.63 (1 - e^-1). */
+  rawZScale: number;
+  /** Anomaly likelihood: EW weight of the long-run mean/variance of raw scores. */
+  likelihoodAlpha: number;
+  /** Anomaly likelihood: length of the short moving average of raw scores (max 16). */
+  likelihoodShortWindow: number;
+  /** New extremes beyond the learned range by this fraction of the range are flagged ("range" detector). */
+  rangeTolerance: number;
+  /** After an alarm, scores are damped for this many points (repeat alarms add nothing). */
+  suppressPoints: number;
+  /** Damping factor applied to scores during suppression. */
+  suppressFactor: number;
+  /** Treat the series as a monotonic counter: values become increments, a drop is a reset. */
+  counter: boolean;
+  /** A step longer than gapFactor x the typical interval is a gap: short-term memory is reset. */
+  gapFactor: number;
+  /** Each false-positive mark multiplies the fired pattern's tolerance by this (sensitivity down). */
+  falsePositiveStep: number;
+  /** Upper bound of a pattern's tolerance multiplier. */
+  maxTolerance: number;
+}
+
+export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freeze({
+  threshold: 0.5,
+  warmupPoints: 120,
+  fastAlpha: 0.1,
+  slowAlpha: 0.002,
+  scaleAlpha: 0.01,
+  clipZ: 4,
+  seasonality: 'auto',
+  slotsPerDay: 24,
+  timeZone: 'UTC',
+  shiftFastAlpha: 1 / 16,
+  shiftSlowAlpha: 1 / 64,
+  rawZScale: 3,
+  likelihoodAlpha: 0.002,
+  likelihoodShortWindow: 8,
+  rangeTolerance: 0.05,
+  suppressPoints: 100,
+  suppressFactor: 0.5,
+  counter: false,
+  gapFactor: 6,
+  falsePositiveStep: 1.3,
+  maxTolerance: 8,
+}) as SeriesDetectorConfig;
+
+export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDetectorConfig {
+  const c: SeriesDetectorConfig = { ...DEFAULT_SERIES_DETECTOR_CONFIG, ...(partial ?? {}) };
+  if (!(c.slotsPerDay >= 1 && c.slotsPerDay <= 48 && Number.isInteger(c.slotsPerDay))) {
+    throw new RangeError(`slotsPerDay must be an integer in 1..48 (got ${c.slotsPerDay})`);
+  }
+  if (!(c.likelihoodShortWindow >= 1 && c.likelihoodShortWindow <= 16 && Number.isInteger(c.likelihoodShortWindow))) {
+    throw new RangeError(`likelihoodShortWindow must be an integer in 1..16 (got ${c.likelihoodShortWindow})`);
+  }
+  for (const k of ['fastAlpha', 'slowAlpha', 'scaleAlpha', 'likelihoodAlpha'] as const) {
+    if (!(c[k] > 0 && c[k] <= 1)) throw new RangeError(`${k} must be in (0, 1] (got ${c[k]})`);
+  }
+  return c;
+}

@@ -1,0 +1,505 @@
+// Per-series streaming anomaly detector with O(1) state (one Float64Array, < 1 KB).
+//
+// Per point:
+//   1. input hygiene: NaN/Infinity skipped, counter resets turned into increments, gaps detected,
+//      duplicate timestamps processed as ordinary points (no clock advance needed);
+//   2. two predictors: a local one (fast robust EW level + trend) and a seasonal one (slow level + daily
+//      profile + day-of-week offsets in local, DST-safe time); the one with the lower running error is
+//      the "expected" value (seasonality is thereby detected, not assumed);
+//   3. an ensemble of raw components: robust z of each predictor's residual, a two-sided CUSUM for
+//      level shifts, and a range check for new extremes;
+//   4. Numenta-style anomaly likelihood: the short moving average of raw scores against the long-run
+//      EW mean/variance of that average, Gaussian tail probability, log-scaled to [0, 1] so one
+//      threshold fits every series;
+//   5. repeat-alarm suppression for a while after an alarm.
+// Baselines are updated with winsorised residuals, and not at all inside incident windows.
+import { resolveConfig, type SeriesDetectorConfig, DEFAULT_SERIES_DETECTOR_CONFIG } from './config.js';
+import { LocalClock, dayOfWeek, daySlot } from './local-time.js';
+import { normalTail } from './normal-distribution.js';
+import {
+  ALARM_RING,
+  BASELINE_SLOTS,
+  INCIDENT_RING,
+  PATTERNS,
+  S,
+  SHORT_RING,
+  STATE_VERSION,
+  WEEK_DAYS,
+  layoutFor,
+  type Layout,
+  type PatternName,
+} from './state-layout.js';
+
+export { DEFAULT_SERIES_DETECTOR_CONFIG };
+export type { SeriesDetectorConfig };
+
+export type Direction = 'up' | 'down' | 'none';
+
+/** Which component drove the score. */
+export type DetectorComponent = 'spike' | 'seasonal' | 'level-shift' | 'range' | 'none' | 'warmup' | 'invalid-input';
+
+export interface SeriesVerdict {
+  /** Calibrated anomaly score in [0, 1] (log-scaled anomaly likelihood); comparable across series. */
+  score: number;
+  /** score >= config.threshold. */
+  isAnomaly: boolean;
+  /** The value that was scored (the increment, for counters). */
+  observed: number;
+  /** What the better predictor expected. */
+  expected: number;
+  /** Band of normal values around expected. */
+  lower: number;
+  upper: number;
+  direction: Direction;
+  /** Component that fired (or dominated the score). */
+  detector: DetectorComponent;
+}
+
+export interface SeriesDetectorState {
+  version: number;
+  /** slotsPerDay the state was laid out for (part of the layout). */
+  slotsPerDay: number;
+  /** Little-endian Float64 state, base64. */
+  data: string;
+}
+
+const ONE_DAY = 86_400_000;
+const MAD_TO_SIGMA = 1.2533; // sigma / mean-absolute-deviation for a Gaussian
+const BAND_Z = 4;
+const SEASON_ALPHA = 0.05; // per visit of a daily slot
+const WEEK_ALPHA = 0.01;
+const LIK_MEAN_FLOOR = 0.03; // Numenta's lower bounds on the raw-score distribution
+const LIK_VAR_FLOOR = 0.0003;
+const LOG_P_FLOOR = 1e-10;
+
+const PAT: Record<PatternName, number> = Object.fromEntries(PATTERNS.map((p, i) => [p, i])) as Record<PatternName, number>;
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+function rawFromZ(z: number, scale: number): number {
+  const q = z / scale;
+  return 1 - Math.exp(-0.5 * q * q);
+}
+
+export class SeriesDetector {
+  readonly config: SeriesDetectorConfig;
+  private readonly s: Float64Array;
+  private readonly L: Layout;
+  private readonly clock: LocalClock;
+
+  constructor(config?: Partial<SeriesDetectorConfig>) {
+    this.config = resolveConfig(config);
+    this.L = layoutFor(this.config.slotsPerDay);
+    this.s = new Float64Array(this.L.length);
+    this.clock = new LocalClock(this.config.timeZone);
+    const s = this.s;
+    s[S.LAST_TS] = Number.NaN;
+    s[S.LAST_RAW] = Number.NaN;
+    s[S.MIN] = Number.POSITIVE_INFINITY;
+    s[S.MAX] = Number.NEGATIVE_INFINITY;
+    s[S.LIK_MEAN] = Number.NaN;
+    s[S.SHADOW_TS] = Number.NaN;
+    s.fill(1, this.L.tolerance, this.L.tolerance + PATTERNS.length);
+    s.fill(Number.NaN, this.L.alarms, this.L.alarms + ALARM_RING * 2);
+    s.fill(Number.NaN, this.L.incidents, this.L.incidents + INCIDENT_RING * 2);
+    s.fill(Number.NaN, this.L.day, this.L.day + this.config.slotsPerDay);
+    s.fill(0, this.L.week, this.L.week + WEEK_DAYS);
+  }
+
+  /** Bytes of numeric state held per series. */
+  get stateBytes(): number {
+    return this.s.byteLength;
+  }
+
+  /** Scores one point. Rows must come in time order; equal timestamps are fine. Never throws on data. */
+  update(tsMs: number, value: number): SeriesVerdict {
+    const s = this.s;
+    const c = this.config;
+    const L = this.L;
+    if (!Number.isFinite(value) || !Number.isFinite(tsMs)) return this.invalidVerdict(value);
+
+    // Counter mode: a monotonic counter becomes increments; a drop is a reset (the new value is the increment).
+    let x = value;
+    if (c.counter) {
+      const prev = s[S.LAST_RAW] as number;
+      s[S.LAST_RAW] = value;
+      if (Number.isNaN(prev)) {
+        s[S.LAST_TS] = tsMs;
+        return this.warmupVerdict(value, value);
+      }
+      x = value >= prev ? value - prev : value;
+    }
+
+    const n = s[S.N] as number;
+    // Sampling interval and gaps.
+    const lastTs = s[S.LAST_TS] as number;
+    const step = tsMs - lastTs;
+    let gap = false;
+    if (n > 0 && step > 0) {
+      const dt = s[S.DT] as number;
+      if (dt > 0 && step > c.gapFactor * dt && (s[S.STEP_COUNT] as number) >= 8) {
+        gap = true;
+      } else {
+        s[S.DT] = dt > 0 ? dt + 0.05 * (Math.min(step, 4 * dt) - dt) : step;
+        s[S.STEP_COUNT] = (s[S.STEP_COUNT] as number) + 1;
+      }
+    }
+    if (gap) {
+      // Short-term memory does not carry across a gap.
+      s[S.SHORT_SUM] = 0;
+      s[S.SHORT_COUNT] = 0;
+      s[S.FAST_TREND] = 0;
+    }
+    if (!(tsMs <= lastTs)) s[S.LAST_TS] = tsMs;
+
+    if (n === 0) {
+      s[S.FAST] = x;
+      s[S.SLOW] = x;
+      s[S.MIN] = x;
+      s[S.MAX] = x;
+      s[S.N] = 1;
+      return this.warmupVerdict(x, x);
+    }
+
+    // Calendar position (local, DST-safe).
+    const local = this.clock.local(tsMs);
+    const slot = L.day + daySlot(local, L.slotsPerDay);
+    const dow = L.week + dayOfWeek(local);
+
+    // Predictors.
+    const fast = s[S.FAST] as number;
+    const trend = s[S.FAST_TREND] as number;
+    const slow = s[S.SLOW] as number;
+    const range = (s[S.MAX] as number) - (s[S.MIN] as number);
+    const floor = 1e-9 + 1e-3 * range + 1e-6 * Math.abs(slow);
+    const predLocal = fast + trend;
+    const sigLocal = MAD_TO_SIGMA * (s[S.FAST_SCALE] as number) + floor;
+    const dayVal = s[slot] as number;
+    const seasReady = c.seasonality !== 'none' && !Number.isNaN(dayVal) && (s[S.SEAS_POINTS] as number) >= this.pointsPerDay() * 2;
+    const useWeek = c.seasonality === 'weekly' || c.seasonality === 'auto';
+    const predSeas = slow + (Number.isNaN(dayVal) ? 0 : dayVal) + (useWeek ? (s[dow] as number) : 0);
+    const sigSeas = MAD_TO_SIGMA * (s[S.SEAS_SCALE] as number) + floor;
+    const seasonalBetter = seasReady && (c.seasonality !== 'auto' || sigSeas < 0.9 * sigLocal);
+    const expected = seasonalBetter ? predSeas : predLocal;
+    const sigma = seasonalBetter ? sigSeas : sigLocal;
+
+    // Components (each divided by its pattern's tolerance, raised by false-positive feedback).
+    const tol = L.tolerance;
+    const zL = (x - predLocal) / sigLocal;
+    const zLt = zL / (s[tol + (zL >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
+    let rawSpike = rawFromZ(zLt, c.rawZScale);
+    let rawSeas = 0;
+    let zS = 0;
+    if (seasReady) {
+      zS = (x - predSeas) / sigSeas;
+      const zSt = zS / (s[tol + (zS >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down'])] as number);
+      rawSeas = rawFromZ(zSt, c.rawZScale);
+      // Trust the better predictor; the other one's surprise is discounted.
+      if (seasonalBetter) rawSpike *= 0.5;
+      else rawSeas *= 0.5;
+    }
+    // Level shift: windowed means of the residual from the slow (deseasonalised) baseline, each
+    // standardised by its own long-run spread (so autocorrelated series are not over-alarmed).
+    const shiftBase = seasReady ? predSeas : slow;
+    const sigShift = MAD_TO_SIGMA * (s[S.SLOW_SCALE] as number) + floor;
+    const eShift = clamp(x - shiftBase, -c.clipZ * sigShift, c.clipZ * sigShift);
+    const mF = (s[S.SHIFT_FAST] as number) + c.shiftFastAlpha * (eShift - (s[S.SHIFT_FAST] as number));
+    const mS = (s[S.SHIFT_SLOW] as number) + c.shiftSlowAlpha * (eShift - (s[S.SHIFT_SLOW] as number));
+    const zF = mF / (MAD_TO_SIGMA * (s[S.SHIFT_FAST_SCALE] as number) + floor);
+    const zSl = mS / (MAD_TO_SIGMA * (s[S.SHIFT_SLOW_SCALE] as number) + floor);
+    const zShift = Math.abs(zF) >= Math.abs(zSl) ? zF : zSl;
+    const shiftUp = zShift >= 0;
+    const rawShift = rawFromZ(zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number), c.rawZScale);
+
+    let raw = rawSpike;
+    let comp: DetectorComponent = 'spike';
+    let zDir = zL;
+    if (rawSeas > raw) {
+      raw = rawSeas;
+      comp = 'seasonal';
+      zDir = zS;
+    }
+    if (rawShift > raw) {
+      raw = rawShift;
+      comp = 'level-shift';
+      zDir = shiftUp ? 1 : -1;
+    }
+
+    // Anomaly likelihood on the short average of raw scores.
+    const k = c.likelihoodShortWindow;
+    const head = s[S.SHORT_HEAD] as number;
+    const cnt = s[S.SHORT_COUNT] as number;
+    let sum = s[S.SHORT_SUM] as number;
+    if (cnt >= k) sum -= s[L.short + ((head - k + SHORT_RING) % SHORT_RING)] as number;
+    s[L.short + head] = raw;
+    sum += raw;
+    s[S.SHORT_SUM] = sum;
+    s[S.SHORT_HEAD] = (head + 1) % SHORT_RING;
+    const used = Math.min(cnt + 1, k);
+    s[S.SHORT_COUNT] = used;
+    const avg = sum / used;
+    let likMean = s[S.LIK_MEAN] as number;
+    let likVar = s[S.LIK_VAR] as number;
+    if (Number.isNaN(likMean)) {
+      likMean = avg;
+      likVar = 0;
+    }
+    const mu = Math.max(likMean, LIK_MEAN_FLOOR);
+    const sd = Math.sqrt(Math.max(likVar, LIK_VAR_FLOOR));
+    const p = normalTail((avg - mu) / sd);
+    let score = Math.min(1, Math.log(p + LOG_P_FLOOR) / Math.log(LOG_P_FLOOR));
+    const la = c.likelihoodAlpha;
+    const d = avg - likMean;
+    likMean += la * d;
+    likVar = (1 - la) * (likVar + la * d * d);
+    s[S.LIK_MEAN] = likMean;
+    s[S.LIK_VAR] = likVar;
+
+    // Range: a new extreme well beyond everything seen.
+    const rmin = s[S.MIN] as number;
+    const rmax = s[S.MAX] as number;
+    if (n >= c.warmupPoints) {
+      const tUp = c.rangeTolerance * (s[tol + PAT['range-up']] as number);
+      const tDn = c.rangeTolerance * (s[tol + PAT['range-down']] as number);
+      if (x > rmax + tUp * range && range > 0) {
+        score = 1;
+        comp = 'range';
+        zDir = 1;
+      } else if (x < rmin - tDn * range && range > 0) {
+        score = 1;
+        comp = 'range';
+        zDir = -1;
+      }
+    }
+
+    // Cold start.
+    if (n < c.warmupPoints) {
+      score = 0;
+      comp = 'warmup';
+    }
+
+    // Repeat-alarm suppression.
+    const left = s[S.SUPPRESS_LEFT] as number;
+    let fired = false;
+    if (left > 0) {
+      score *= c.suppressFactor;
+      s[S.SUPPRESS_LEFT] = left - 1;
+    } else if (score >= c.threshold) {
+      fired = true;
+      s[S.SUPPRESS_LEFT] = c.suppressPoints;
+    }
+    const direction: Direction = zDir > 0 ? 'up' : zDir < 0 ? 'down' : 'none';
+    if (fired) this.recordAlarm(tsMs, comp, direction);
+    s[S.LAST_SCORE] = score;
+
+    // Learn (unless inside an incident window).
+    if (!this.inIncident(tsMs)) {
+      this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired);
+      if (score < 0.3 * c.threshold && left <= 0) this.saveShadow(tsMs);
+    }
+    s[S.N] = n + 1;
+
+    const dbg = (globalThis as { __dbg?: (o: object) => void }).__dbg;
+    if (dbg) dbg({ n, x, predLocal, sigLocal, predSeas, sigSeas, seasReady, seasonalBetter, zL, zS, rawSpike, rawSeas, rawShift, zF, zSl, raw, avg, mu, sd, score, comp });
+    const half = BAND_Z * sigma;
+    return {
+      score,
+      isAnomaly: score >= c.threshold,
+      observed: x,
+      expected,
+      lower: expected - half,
+      upper: expected + half,
+      direction,
+      detector: score > 0 ? comp : 'none',
+    };
+  }
+
+  private pointsPerDay(): number {
+    const dt = this.s[S.DT] as number;
+    return dt > 0 ? Math.min(ONE_DAY / dt, 2880) : Number.POSITIVE_INFINITY;
+  }
+
+  private learn(
+    x: number,
+    zL: number,
+    sigLocal: number,
+    predLocal: number,
+    predSeas: number,
+    sigSeas: number,
+    slot: number,
+    dow: number,
+    seasReady: boolean,
+    mF: number,
+    mS: number,
+    shiftFired: boolean,
+  ): void {
+    const s = this.s;
+    const c = this.config;
+    const clip = c.clipZ;
+    // Local predictor: winsorised EW level with a damped trend.
+    const eL = clamp(zL, -clip, clip) * sigLocal;
+    const fastOld = s[S.FAST] as number;
+    const fastNew = predLocal + c.fastAlpha * eL;
+    s[S.FAST] = fastNew;
+    s[S.FAST_TREND] = 0.9 * ((s[S.FAST_TREND] as number) + 0.02 * (fastNew - fastOld - (s[S.FAST_TREND] as number)));
+    const sa = c.scaleAlpha;
+    s[S.FAST_SCALE] = (s[S.FAST_SCALE] as number) + sa * (Math.min(Math.abs(x - predLocal), clip * sigLocal) - (s[S.FAST_SCALE] as number));
+
+    // Seasonal predictor.
+    const slow = s[S.SLOW] as number;
+    const sigShift = MAD_TO_SIGMA * (s[S.SLOW_SCALE] as number);
+    if (c.seasonality !== 'none') {
+      const dayVal = s[slot] as number;
+      const weekVal = s[dow] as number;
+      const resid = x - slow - weekVal;
+      if (Number.isNaN(dayVal)) s[slot] = resid;
+      else {
+        const lim = clip * sigSeas;
+        s[slot] = dayVal + SEASON_ALPHA * (clamp(resid, dayVal - lim, dayVal + lim) - dayVal);
+      }
+      if (seasReady) {
+        const eS = x - predSeas;
+        s[S.SEAS_SCALE] = (s[S.SEAS_SCALE] as number) + sa * (Math.min(Math.abs(eS), clip * sigSeas) - (s[S.SEAS_SCALE] as number));
+        if (c.seasonality === 'weekly' || c.seasonality === 'auto') {
+          s[dow] = weekVal + WEEK_ALPHA * clamp(eS, -clip * sigSeas, clip * sigSeas);
+        }
+      } else {
+        s[S.SEAS_SCALE] = s[S.FAST_SCALE] as number;
+      }
+      s[S.SEAS_POINTS] = (s[S.SEAS_POINTS] as number) + 1;
+    }
+    // Slow level and its scale (the seasonal part is removed first when ready).
+    const dayNow = s[slot] as number;
+    const base = seasReady && !Number.isNaN(dayNow) ? x - dayNow - (s[dow] as number) : x;
+    const eSlow = base - slow;
+    const limSlow = clip * (sigShift > 0 ? sigShift : Math.abs(eSlow));
+    s[S.SLOW] = slow + c.slowAlpha * clamp(eSlow, -limSlow, limSlow);
+    s[S.SLOW_SCALE] = (s[S.SLOW_SCALE] as number) + sa * (Math.min(Math.abs(eSlow), limSlow || Math.abs(eSlow)) - (s[S.SLOW_SCALE] as number));
+
+    // Windowed residual means and their spreads; after a detected shift the slow level jumps to
+    // the new level and the means restart.
+    if (shiftFired) {
+      s[S.SHIFT_FAST] = 0;
+      s[S.SHIFT_SLOW] = 0;
+      s[S.SLOW] = seasReady && !Number.isNaN(dayNow) ? (s[S.FAST] as number) - dayNow - (s[dow] as number) : (s[S.FAST] as number);
+    } else {
+      const ssa = sa / 2;
+      const fs = s[S.SHIFT_FAST_SCALE] as number;
+      const ls = s[S.SHIFT_SLOW_SCALE] as number;
+      s[S.SHIFT_FAST_SCALE] = fs + ssa * (Math.min(Math.abs(mF), clip * MAD_TO_SIGMA * fs || Math.abs(mF)) - fs);
+      s[S.SHIFT_SLOW_SCALE] = ls + ssa * (Math.min(Math.abs(mS), clip * MAD_TO_SIGMA * ls || Math.abs(mS)) - ls);
+      s[S.SHIFT_FAST] = mF;
+      s[S.SHIFT_SLOW] = mS;
+    }
+    // Range.
+    if (x < (s[S.MIN] as number)) s[S.MIN] = x;
+    if (x > (s[S.MAX] as number)) s[S.MAX] = x;
+  }
+
+  private invalidVerdict(value: number): SeriesVerdict {
+    const e = this.s[S.FAST] as number;
+    return { score: 0, isAnomaly: false, observed: value, expected: e, lower: e, upper: e, direction: 'none', detector: 'invalid-input' };
+  }
+
+  private warmupVerdict(x: number, e: number): SeriesVerdict {
+    return { score: 0, isAnomaly: false, observed: x, expected: e, lower: e, upper: e, direction: 'none', detector: 'warmup' };
+  }
+
+  private recordAlarm(tsMs: number, comp: DetectorComponent, direction: Direction): void {
+    const name = `${comp}-${direction}` as PatternName;
+    const pat = PAT[name];
+    if (pat === undefined) return;
+    const s = this.s;
+    const h = s[S.ALARM_HEAD] as number;
+    s[this.L.alarms + 2 * h] = tsMs;
+    s[this.L.alarms + 2 * h + 1] = pat;
+    s[S.ALARM_HEAD] = (h + 1) % ALARM_RING;
+  }
+
+  private inIncident(tsMs: number): boolean {
+    const s = this.s;
+    const base = this.L.incidents;
+    for (let i = 0; i < INCIDENT_RING; i++) {
+      const a = s[base + 2 * i] as number;
+      if (a === a && tsMs >= a && tsMs <= (s[base + 2 * i + 1] as number)) return true;
+    }
+    return false;
+  }
+
+  private saveShadow(tsMs: number): void {
+    const s = this.s;
+    const sh = this.L.shadow;
+    for (let i = 0; i < BASELINE_SLOTS.length; i++) s[sh + i] = s[BASELINE_SLOTS[i] as number] as number;
+    s[S.SHADOW_TS] = tsMs;
+  }
+
+  /**
+   * Marks [startMs, endMs] as an incident: points inside it never update the baselines. When the
+   * window has already started, the baselines roll back to the last calm point before it (if that
+   * copy predates the window), so what was learnt from the incident is forgotten.
+   */
+  markIncident(startMs: number, endMs: number): void {
+    if (!(endMs >= startMs)) throw new RangeError(`incident end (${endMs}) must not precede start (${startMs})`);
+    const s = this.s;
+    const h = s[S.INCIDENT_HEAD] as number;
+    s[this.L.incidents + 2 * h] = startMs;
+    s[this.L.incidents + 2 * h + 1] = endMs;
+    s[S.INCIDENT_HEAD] = (h + 1) % INCIDENT_RING;
+    const shadowTs = s[S.SHADOW_TS] as number;
+    if (startMs <= (s[S.LAST_TS] as number) && shadowTs === shadowTs && shadowTs < startMs) {
+      const sh = this.L.shadow;
+      for (let i = 0; i < BASELINE_SLOTS.length; i++) s[BASELINE_SLOTS[i] as number] = s[sh + i] as number;
+      s[S.SHIFT_FAST] = 0;
+      s[S.SHIFT_SLOW] = 0;
+    }
+  }
+
+  /**
+   * Marks [startMs, endMs] as a false positive: every alarm pattern (component and direction) that
+   * fired inside the window gets less sensitive by config.falsePositiveStep (bounded by maxTolerance).
+   * Returns the patterns that were adjusted.
+   */
+  markFalsePositive(startMs: number, endMs: number): PatternName[] {
+    const s = this.s;
+    const c = this.config;
+    const adjusted: PatternName[] = [];
+    for (let i = 0; i < ALARM_RING; i++) {
+      const ts = s[this.L.alarms + 2 * i] as number;
+      const pat = s[this.L.alarms + 2 * i + 1] as number;
+      if (!(ts >= startMs && ts <= endMs) || pat !== pat) continue;
+      const name = PATTERNS[pat];
+      if (name === undefined || adjusted.includes(name)) continue;
+      const slot = this.L.tolerance + pat;
+      s[slot] = Math.min(c.maxTolerance, (s[slot] as number) * c.falsePositiveStep);
+      adjusted.push(name);
+    }
+    return adjusted;
+  }
+
+  /** Current tolerance multiplier of each alarm pattern (1 = default sensitivity). */
+  tolerances(): Record<PatternName, number> {
+    return Object.fromEntries(PATTERNS.map((p, i) => [p, this.s[this.L.tolerance + i] as number])) as Record<PatternName, number>;
+  }
+
+  /** JSON-serialisable, versioned checkpoint of everything the detector has learnt. */
+  snapshot(): SeriesDetectorState {
+    const bytes = new Uint8Array(this.s.buffer, this.s.byteOffset, this.s.byteLength);
+    return { version: STATE_VERSION, slotsPerDay: this.L.slotsPerDay, data: Buffer.from(bytes).toString('base64') };
+  }
+
+  /** Rebuilds a detector from a snapshot; config may differ except for slotsPerDay (part of the layout). */
+  static restore(state: SeriesDetectorState, config?: Partial<SeriesDetectorConfig>): SeriesDetector {
+    if (state === null || typeof state !== 'object' || state.version !== STATE_VERSION) {
+      throw new RangeError(`unsupported series detector state version ${String((state as { version?: unknown } | null)?.version)} (expected ${STATE_VERSION})`);
+    }
+    const d = new SeriesDetector({ ...(config ?? {}), slotsPerDay: state.slotsPerDay });
+    const buf = Buffer.from(state.data, 'base64');
+    if (buf.byteLength !== d.s.byteLength) {
+      throw new RangeError(`series detector state has ${buf.byteLength} bytes, expected ${d.s.byteLength}`);
+    }
+    new Uint8Array(d.s.buffer, d.s.byteOffset, d.s.byteLength).set(buf);
+    return d;
+  }
+}

@@ -1,0 +1,81 @@
+// Layout of a series detector's state: one Float64Array, so the state is small (no boxed numbers),
+// O(1) in the series length, and serialises exactly (base64 of the bytes) for checkpoints.
+
+export const STATE_VERSION = 1;
+
+/** Scalar slots. */
+export const S = {
+  N: 0, // valid points seen
+  LAST_TS: 1,
+  LAST_RAW: 2, // last raw input (counter mode)
+  DT: 3, // EW typical sampling interval (ms)
+  FAST: 4, // fast level (local predictor)
+  FAST_SCALE: 5, // EW mean |residual| of the local predictor
+  SLOW: 6, // slow level (base of the seasonal predictor)
+  SEAS_SCALE: 7, // EW mean |residual| of the seasonal predictor
+  SLOW_SCALE: 8, // EW mean |x - slow| (level-shift scale)
+  SHIFT_FAST: 9, // EW mean (1/16) of the residual from the slow baseline
+  SHIFT_SLOW: 10, // EW mean (1/64) of the same residual
+  MIN: 11,
+  MAX: 12,
+  LIK_MEAN: 13,
+  LIK_VAR: 14,
+  SHORT_SUM: 15,
+  SHORT_HEAD: 16,
+  SHORT_COUNT: 17,
+  SUPPRESS_LEFT: 18,
+  LAST_SCORE: 19,
+  SEAS_POINTS: 20, // points that updated the seasonal profile
+  ALARM_HEAD: 21,
+  INCIDENT_HEAD: 22,
+  SHADOW_TS: 23, // timestamp of the last calm-point baseline copy
+  FAST_TREND: 24, // EW slope of the fast level (per point)
+  STEP_COUNT: 25, // regular steps seen (for DT warm-up)
+  SHIFT_FAST_SCALE: 26, // EW mean |SHIFT_FAST| (its own spread: autocorrelation-aware)
+  SHIFT_SLOW_SCALE: 27,
+} as const;
+
+const SCALARS = 28;
+
+/** Baseline slots copied to the shadow at calm points (restored when an incident is marked late). */
+export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.MIN, S.MAX, S.FAST_TREND] as const;
+
+/** Pattern ids: component x direction. Each has a tolerance multiplier lowered by false-positive feedback. */
+export const PATTERNS = ['spike-up', 'spike-down', 'seasonal-up', 'seasonal-down', 'level-shift-up', 'level-shift-down', 'range-up', 'range-down'] as const;
+export type PatternName = (typeof PATTERNS)[number];
+
+export const SHORT_RING = 16;
+export const ALARM_RING = 8; // (ts, pattern) pairs
+export const INCIDENT_RING = 4; // (start, end) pairs
+export const WEEK_DAYS = 7;
+
+export interface Layout {
+  tolerance: number;
+  shadow: number;
+  alarms: number;
+  incidents: number;
+  short: number;
+  day: number;
+  week: number;
+  length: number;
+  slotsPerDay: number;
+}
+
+export function layoutFor(slotsPerDay: number): Layout {
+  let off = SCALARS;
+  const tolerance = off;
+  off += PATTERNS.length;
+  const shadow = off;
+  off += BASELINE_SLOTS.length;
+  const alarms = off;
+  off += ALARM_RING * 2;
+  const incidents = off;
+  off += INCIDENT_RING * 2;
+  const short = off;
+  off += SHORT_RING;
+  const day = off;
+  off += slotsPerDay;
+  const week = off;
+  off += WEEK_DAYS;
+  return { tolerance, shadow, alarms, incidents, short, day, week, length: off, slotsPerDay };
+}
