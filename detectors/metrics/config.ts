@@ -31,6 +31,10 @@ export interface SeriesDetectorConfig {
   likelihoodAlpha: number;
   /** Anomaly likelihood: length of the short moving average of raw scores (max 16). */
   likelihoodShortWindow: number;
+  /** Records: starting record |z| per component/direction, per-point decay, and score slope per doubling. */
+  recordPrior: number;
+  recordDecay: number;
+  recordSlope: number;
   /** New extremes beyond the learned range by this fraction of the range are flagged ("range" detector). */
   rangeTolerance: number;
   /** After an alarm, scores are damped for this many points (repeat alarms add nothing). */
@@ -62,6 +66,9 @@ export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freez
   rawZScale: 3,
   likelihoodAlpha: 0.002,
   likelihoodShortWindow: 8,
+  recordPrior: 4,
+  recordDecay: 0.9999,
+  recordSlope: 0.25,
   rangeTolerance: 0.05,
   suppressPoints: 100,
   suppressFactor: 0.5,

@@ -71,6 +71,9 @@ const WEEK_ALPHA = 0.01;
 const LIK_MEAN_FLOOR = 0.03; // Numenta's lower bounds on the raw-score distribution
 const LIK_VAR_FLOOR = 0.0003;
 const LOG_P_FLOOR = 1e-10;
+/** Output score of the weakest alarm; non-alarms stay below QUIET_MAX. */
+export const ALARM_SCORE = 0.5;
+const QUIET_MAX = 0.45;
 
 const PAT: Record<PatternName, number> = Object.fromEntries(PATTERNS.map((p, i) => [p, i])) as Record<PatternName, number>;
 
@@ -100,6 +103,7 @@ export class SeriesDetector {
     s[S.MIN] = Number.POSITIVE_INFINITY;
     s[S.MAX] = Number.NEGATIVE_INFINITY;
     s[S.LIK_MEAN] = Number.NaN;
+    s.fill(this.config.recordPrior, S.REC_SPIKE_UP, S.REC_SHIFT_DOWN + 1);
     s[S.SHADOW_TS] = Number.NaN;
     s.fill(1, this.L.tolerance, this.L.tolerance + PATTERNS.length);
     s.fill(Number.NaN, this.L.alarms, this.L.alarms + ALARM_RING * 2);
@@ -240,22 +244,27 @@ export class SeriesDetector {
     const used = Math.min(cnt + 1, k);
     s[S.SHORT_COUNT] = used;
     const avg = sum / used;
-    let likMean = s[S.LIK_MEAN] as number;
-    let likVar = s[S.LIK_VAR] as number;
-    if (Number.isNaN(likMean)) {
-      likMean = avg;
-      likVar = 0;
-    }
-    const mu = Math.max(likMean, LIK_MEAN_FLOOR);
-    const sd = Math.sqrt(Math.max(likVar, LIK_VAR_FLOOR));
-    const p = normalTail((avg - mu) / sd);
-    let score = Math.min(1, Math.log(p + LOG_P_FLOOR) / Math.log(LOG_P_FLOOR));
     const la = c.likelihoodAlpha;
-    const d = avg - likMean;
-    likMean += la * d;
-    likVar = (1 - la) * (likVar + la * d * d);
-    s[S.LIK_MEAN] = likMean;
-    s[S.LIK_VAR] = likVar;
+    const pAvg = this.likelihood(S.LIK_MEAN, S.LIK_VAR, avg, la);
+    let score = Math.min(1, Math.log(pAvg + LOG_P_FLOOR) / Math.log(LOG_P_FLOOR));
+
+    // Records: a residual bigger than anything this series did lately (per component and direction).
+    const zMain = seasonalBetter ? zS : zL;
+    const zMainT = zMain / (s[tol + (seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
+    const zShiftT = zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number);
+    const recSpike = this.record(zMainT >= 0 ? S.REC_SPIKE_UP : S.REC_SPIKE_DOWN, Math.abs(zMainT));
+    const recShift = this.record(shiftUp ? S.REC_SHIFT_UP : S.REC_SHIFT_DOWN, Math.abs(zShiftT));
+    const recScore = Math.max(recSpike, recShift);
+    if (recScore > score) {
+      score = recScore;
+      if (recShift > recSpike) {
+        comp = 'level-shift';
+        zDir = zShift;
+      } else {
+        comp = seasonalBetter ? 'seasonal' : 'spike';
+        zDir = zMain;
+      }
+    }
 
     // Range: a new extreme well beyond everything seen.
     const rmin = s[S.MIN] as number;
@@ -280,15 +289,20 @@ export class SeriesDetector {
       comp = 'warmup';
     }
 
-    // Repeat-alarm suppression.
+    // Repeat-alarm suppression, then the output mapping: alarms land in [0.5, 1], everything else in
+    // [0, 0.45), so the paging decision is exactly score >= 0.5 whatever the internal threshold.
     const left = s[S.SUPPRESS_LEFT] as number;
     let fired = false;
     if (left > 0) {
       score *= c.suppressFactor;
       s[S.SUPPRESS_LEFT] = left - 1;
-    } else if (score >= c.threshold) {
+    }
+    if (score >= c.threshold) {
       fired = true;
       s[S.SUPPRESS_LEFT] = c.suppressPoints;
+      score = ALARM_SCORE + (1 - ALARM_SCORE) * ((score - c.threshold) / (1 - c.threshold || 1));
+    } else {
+      score = QUIET_MAX * (score / c.threshold);
     }
     const direction: Direction = zDir > 0 ? 'up' : zDir < 0 ? 'down' : 'none';
     if (fired) this.recordAlarm(tsMs, comp, direction);
@@ -297,16 +311,16 @@ export class SeriesDetector {
     // Learn (unless inside an incident window).
     if (!this.inIncident(tsMs)) {
       this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired);
-      if (score < 0.3 * c.threshold && left <= 0) this.saveShadow(tsMs);
+      if (score < 0.3 * ALARM_SCORE && left <= 0) this.saveShadow(tsMs);
     }
     s[S.N] = n + 1;
 
     const dbg = (globalThis as { __dbg?: (o: object) => void }).__dbg;
-    if (dbg) dbg({ n, x, predLocal, sigLocal, predSeas, sigSeas, seasReady, seasonalBetter, zL, zS, rawSpike, rawSeas, rawShift, zF, zSl, raw, avg, mu, sd, score, comp });
+    if (dbg) dbg({ n, x, predLocal, sigLocal, predSeas, sigSeas, seasReady, seasonalBetter, zL, zS, rawSpike, rawSeas, rawShift, zF, zSl, raw, avg, pAvg, score, comp });
     const half = BAND_Z * sigma;
     return {
       score,
-      isAnomaly: score >= c.threshold,
+      isAnomaly: fired,
       observed: x,
       expected,
       lower: expected - half,
@@ -314,6 +328,34 @@ export class SeriesDetector {
       direction,
       detector: score > 0 ? comp : 'none',
     };
+  }
+
+  /** Gaussian tail probability of v under the slot pair's EW mean/variance, then updates them. */
+  private likelihood(meanSlot: number, varSlot: number, v: number, alpha: number): number {
+    const s = this.s;
+    let mean = s[meanSlot] as number;
+    let variance = s[varSlot] as number;
+    if (Number.isNaN(mean)) {
+      mean = v;
+      variance = 0;
+    }
+    const mu = Math.max(mean, LIK_MEAN_FLOOR);
+    const sd = Math.sqrt(Math.max(variance, LIK_VAR_FLOOR));
+    const p = normalTail((v - mu) / sd);
+    const d = v - mean;
+    s[meanSlot] = mean + alpha * d;
+    s[varSlot] = (1 - alpha) * (variance + alpha * d * d);
+    return p;
+  }
+
+  /** Score of |z| against the slot's decaying record (0.5 = ties the record), then updates the record. */
+  private record(slot: number, absZ: number): number {
+    const s = this.s;
+    const c = this.config;
+    const rec = s[slot] as number;
+    const score = absZ > 0 ? clamp(0.5 + c.recordSlope * Math.log2(absZ / rec), 0, 1) : 0;
+    s[slot] = Math.max(c.recordPrior, rec * c.recordDecay, absZ);
+    return score;
   }
 
   private pointsPerDay(): number {

@@ -33,9 +33,13 @@ export const S = {
   STEP_COUNT: 25, // regular steps seen (for DT warm-up)
   SHIFT_FAST_SCALE: 26, // EW mean |SHIFT_FAST| (its own spread: autocorrelation-aware)
   SHIFT_SLOW_SCALE: 27,
+  REC_SPIKE_UP: 28, // decaying record of |z| per component and direction ("biggest seen lately")
+  REC_SPIKE_DOWN: 29,
+  REC_SHIFT_UP: 30,
+  REC_SHIFT_DOWN: 31,
 } as const;
 
-const SCALARS = 28;
+const SCALARS = 32;
 
 /** Baseline slots copied to the shadow at calm points (restored when an incident is marked late). */
 export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.MIN, S.MAX, S.FAST_TREND] as const;
