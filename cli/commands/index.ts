@@ -1,7 +1,11 @@
 // One explicit registry of CLI commands; each command lives in its own module.
 import type { Command } from 'commander';
 import { registerBench } from './bench/index.js';
+import { registerStageCommands } from './stages.js';
+import { registerDemo } from './demo.js';
 
 export function registerCommands(program: Command): void {
+  registerStageCommands(program);
+  registerDemo(program);
   registerBench(program);
 }

@@ -1,0 +1,125 @@
+// The query API, built apart from listen() so tests drive it with inject().
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { Store } from '../platform/store/store.js';
+import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
+import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
+import { DEFAULT_TENANT } from '../platform/contracts/common.js';
+import {
+  AnomalyListQuery, AnomalyPage, ErrorBody, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody,
+} from './schemas.js';
+import { DASHBOARD_HTML } from './dashboard.js';
+
+export interface ApiOptions {
+  store: Store;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  apiKeys: string[];
+  /** Other stages in this process: readiness is theirs too. */
+  ready?: () => boolean;
+}
+
+const TENANT_HEADER = 'x-scope-orgid';
+const TENANT_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance> {
+  const app = await buildTyped(options);
+  return app as unknown as FastifyInstance;
+}
+
+async function buildTyped(options: ApiOptions) {
+  const { store, metrics } = options;
+  const app = Fastify({ loggerInstance: options.logger.child({ stage: 'api' }), disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'aiops query API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: options.apiKeys.length > 0 ? [{ bearer: [] }] : [],
+    },
+  });
+  app.addSchema(ErrorBody);
+
+  app.setErrorHandler((err: FastifyError | AiopsError, req, reply) => {
+    if (isAiopsError(err)) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
+    if ((err as FastifyError).validation) return reply.code(400).send({ code: 'VALIDATION_FAILED', message: err.message });
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ code: 'BAD_REQUEST', message: err.message });
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ code: 'INTERNAL', message: 'Internal error; see the server log.' });
+  });
+
+  const open = new Set(['/healthz', '/readyz', '/metrics', '/', '/openapi.json']);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (options.apiKeys.length > 0 && !open.has(path)) {
+      const auth = req.headers.authorization ?? '';
+      const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!options.apiKeys.includes(key)) throw new AiopsError('UNAUTHORIZED');
+    }
+    const tenant = req.headers[TENANT_HEADER];
+    if (tenant !== undefined && (typeof tenant !== 'string' || !TENANT_RE.test(tenant))) {
+      throw new AiopsError('BAD_REQUEST', `Header X-Scope-OrgID must be a tenant name ([A-Za-z0-9_.-], at most 128 characters).`);
+    }
+  });
+  const tenantOf = (headers: Record<string, unknown>): string => (typeof headers[TENANT_HEADER] === 'string' ? (headers[TENANT_HEADER] as string) : DEFAULT_TENANT);
+  const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' } };
+
+  app.get('/v1/incidents', {
+    schema: { summary: 'List incidents, newest first', querystring: IncidentListQuery, response: { 200: IncidentPage, ...errors } },
+  }, async (req) => {
+    const q = req.query;
+    return store.queryIncidents({ tenant: tenantOf(req.headers), ...q });
+  });
+
+  app.get('/v1/incidents/:id', {
+    schema: { summary: 'One incident with its anomalies', params: Type.Object({ id: Type.String({ maxLength: 256 }) }), response: { 200: IncidentDetail, 404: { $ref: 'ErrorBody#' }, ...errors } },
+  }, async (req) => {
+    const tenant = tenantOf(req.headers);
+    const incident = await store.getIncident(tenant, req.params.id);
+    if (!incident) throw new AiopsError('NOT_FOUND', `No incident ${req.params.id} for tenant ${tenant}.`);
+    const anomalies = await store.queryAnomalies({ tenant, ids: incident.anomalyIds.slice(0, 1000), limit: 1000 });
+    return { incident, anomalies: anomalies.items };
+  });
+
+  app.get('/v1/anomalies', {
+    schema: { summary: 'List anomalies, newest first', querystring: AnomalyListQuery, response: { 200: AnomalyPage, ...errors } },
+  }, async (req) => {
+    const tenant = tenantOf(req.headers);
+    const { incident, ...q } = req.query;
+    let ids: string[] | undefined;
+    if (incident !== undefined) {
+      const inc = await store.getIncident(tenant, incident);
+      if (!inc) throw new AiopsError('NOT_FOUND', `No incident ${incident} for tenant ${tenant}.`);
+      ids = inc.anomalyIds;
+    }
+    return store.queryAnomalies({ tenant, ...q, ...(ids ? { ids } : {}) });
+  });
+
+  app.get('/v1/services', { schema: { summary: 'Services with anomaly counts', response: { 200: ServiceList, ...errors } } }, async (req) => ({
+    items: await store.listServices(tenantOf(req.headers)),
+  }));
+
+  app.get('/v1/topology', { schema: { summary: 'The current service topology', response: { 200: TopologyBody, ...errors } } }, async (req) =>
+    store.getTopology(tenantOf(req.headers)));
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await store.ping();
+    } catch (err) {
+      return reply.code(503).send({ status: 'not ready', reason: (err as Error).message });
+    }
+    if (options.ready && !options.ready()) return reply.code(503).send({ status: 'not ready', reason: 'stages starting' });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
+  return app;
+}

@@ -1,0 +1,52 @@
+// A dependency-free dashboard: one page that reads the query API.
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>aiops</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
+header{padding:12px 20px;background:#171a21;border-bottom:1px solid #262b36;display:flex;gap:16px;align-items:center}
+main{display:grid;grid-template-columns:minmax(320px,1fr) 2fr;gap:16px;padding:16px}
+.card{background:#171a21;border:1px solid #262b36;border-radius:8px;padding:12px}
+.inc{cursor:pointer;padding:8px;border-radius:6px}.inc:hover{background:#202532}
+.open{color:#ff7b72}.resolved{color:#7ee787}code{color:#a5d6ff}
+table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #262b36;text-align:left;vertical-align:top}
+input,select,button{background:#0f1115;color:#e6e6e6;border:1px solid #262b36;border-radius:4px;padding:4px 8px}
+</style></head><body>
+<header><b>aiops</b><label>status <select id="status"><option value="">any</option><option>open</option><option>resolved</option></select></label>
+<label>service <input id="service" placeholder="any"></label><button id="go">refresh</button><span id="err" class="open"></span></header>
+<main><section class="card"><h3>Incidents</h3><div id="list"></div><button id="more" hidden>more</button></section>
+<section class="card"><div id="detail">Select an incident.</div></section></main>
+<script>
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
+const key = new URLSearchParams(location.search).get('key');
+const headers = key ? { authorization: 'Bearer ' + key } : {};
+let cursor;
+async function get(path) { const r = await fetch(path, { headers }); if (!r.ok) throw new Error((await r.json()).message); return r.json(); }
+async function load(reset) {
+  try {
+    $('err').textContent = '';
+    if (reset) { cursor = undefined; $('list').innerHTML = ''; }
+    const p = new URLSearchParams({ limit: '25' });
+    if ($('status').value) p.set('status', $('status').value);
+    if ($('service').value) p.set('service', $('service').value);
+    if (cursor) p.set('cursor', cursor);
+    const page = await get('/v1/incidents?' + p);
+    for (const i of page.items) {
+      const d = document.createElement('div'); d.className = 'inc';
+      d.innerHTML = '<span class="' + i.status + '">' + i.status + '</span> ' + esc(i.title) + '<br><small>' + new Date(i.openedAt).toISOString() + ' · ' + i.anomalyCount + ' anomalies</small>';
+      d.onclick = () => show(i.id); $('list').appendChild(d);
+    }
+    cursor = page.nextCursor; $('more').hidden = !cursor;
+  } catch (e) { $('err').textContent = e.message; }
+}
+async function show(id) {
+  const { incident: i, anomalies } = await get('/v1/incidents/' + encodeURIComponent(id));
+  const rc = i.rootCauses.map((c) => '<tr><td>' + c.rank + '</td><td><b>' + esc(c.service) + '</b><br><small>score ' + c.score + '</small></td><td>' + esc(c.path.join(' → ')) + '<ul>' + c.reasons.map((r) => '<li>' + esc(r) + '</li>').join('') + '</ul></td></tr>').join('');
+  const an = anomalies.slice(0, 50).map((a) => '<tr><td>' + new Date(a.ts).toISOString() + '</td><td>' + esc(a.service) + '</td><td><code>' + esc(a.subject) + '</code></td><td>' + a.observed.toFixed(2) + ' vs ' + a.expected.toFixed(2) + ' [' + a.lower.toFixed(2) + ', ' + a.upper.toFixed(2) + ']</td><td>' + a.score.toFixed(3) + '</td></tr>').join('');
+  $('detail').innerHTML = '<h3>' + esc(i.title) + '</h3><p>Affected: ' + esc(i.services.join(', ')) + '<br>User-facing: ' + esc(i.userFacing.join(', ') || 'none') + '</p>' +
+    '<h4>Probable root causes</h4><table><tr><th>#</th><th>service</th><th>evidence</th></tr>' + rc + '</table>' +
+    '<h4>Anomalies (' + i.anomalyCount + ')</h4><table><tr><th>time</th><th>service</th><th>signal</th><th>observed vs expected [band]</th><th>score</th></tr>' + an + '</table>';
+}
+$('go').onclick = () => load(true); $('more').onclick = () => load(false); load(true);
+</script></body></html>`;

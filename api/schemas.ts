@@ -1,0 +1,35 @@
+// HTTP schemas of the query API: input and output, from which types and OpenAPI derive.
+import { Type } from '@sinclair/typebox';
+import { Anomaly, Incident, Topology } from '../platform/contracts/events.js';
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
+
+const Filter = Type.String({ maxLength: 8192 });
+export const IncidentListQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  service: Type.Optional(Filter),
+  rootCause: Type.Optional(Filter),
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'Opened at or after (ms since epoch).' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: 'Opened before (ms since epoch).' })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+export const AnomalyListQuery = Type.Object({
+  service: Type.Optional(Filter),
+  subject: Type.Optional(Filter),
+  signal: Type.Optional(Type.Union([Type.Literal('metric'), Type.Literal('log'), Type.Literal('session'), Type.Literal('alert')])),
+  incident: Type.Optional(Type.String({ maxLength: 256, description: 'Only the anomalies folded into this incident.' })),
+  from: Type.Optional(Type.Integer({ minimum: 0 })),
+  to: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+export const IncidentPage = Type.Object({ items: Type.Array(Incident), nextCursor: Type.Optional(Type.String()) });
+export const AnomalyPage = Type.Object({ items: Type.Array(Anomaly), nextCursor: Type.Optional(Type.String()) });
+export const IncidentDetail = Type.Object({ incident: Incident, anomalies: Type.Array(Anomaly) });
+export const ServiceList = Type.Object({
+  items: Type.Array(Type.Object({ name: Type.String(), anomalies: Type.Integer(), lastAnomalyAt: Type.Union([Type.Number(), Type.Null()]) })),
+});
+export const TopologyBody = Type.Union([Topology, Type.Null()]);

@@ -1,0 +1,210 @@
+// Folds anomalies into incidents: an anomaly joins an open incident when it is close in time
+// and close in the topology (or shares a service); otherwise it opens a new one. Pure state,
+// no I/O: the stage feeds it and publishes what it returns.
+import type { Anomaly, ChangeEvent, Incident } from '../platform/contracts/events.js';
+import { stableId } from '../platform/contracts/ids.js';
+import { rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
+import type { TopologyGraph } from './topology-graph.js';
+
+export interface GrouperConfig {
+  windowMs: number;
+  minAnomalies: number;
+  resolveAfterMs: number;
+  /** Topology hops (either direction) within which services are related. */
+  maxHops: number;
+  /** Anomaly ids remembered for dedup of replays. */
+  seenCapacity: number;
+}
+
+export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000 };
+
+interface OpenIncident {
+  id: string;
+  tenant: string;
+  version: number;
+  status: 'open' | 'resolved';
+  openedAt: number;
+  lastAnomalyAt: number;
+  resolvedAt?: number;
+  evidence: Record<string, ServiceEvidence>;
+  anomalyIds: string[];
+  reasons: string[];
+  dirty: boolean;
+}
+
+export interface GrouperState {
+  version: 1;
+  incidents: OpenIncident[];
+  seen: string[];
+  watermark: number;
+}
+
+const MAX_IDS_PER_INCIDENT = 5_000;
+const MAX_REASONS = 50;
+
+export class IncidentGrouper {
+  private incidents: OpenIncident[] = [];
+  private seen = new Set<string>();
+  private watermark = 0;
+
+  constructor(private readonly config: GrouperConfig = DEFAULT_GROUPER_CONFIG) {}
+
+  /** Adds anomalies (any order within a batch); returns nothing: call `flush` to get updates. */
+  add(anomalies: readonly Anomaly[], graph: TopologyGraph): void {
+    const sorted = [...anomalies].sort((a, b) => a.ts - b.ts);
+    for (const a of sorted) {
+      if (this.seen.has(a.id)) continue;
+      this.remember(a.id);
+      if (a.score <= 0) continue;
+      this.watermark = Math.max(this.watermark, a.ts);
+      const target = this.findIncident(a, graph);
+      if (target) this.join(target.incident, a, target.reason);
+      else this.open(a);
+    }
+  }
+
+  /**
+   * Resolves quiet incidents and returns every incident whose content changed since the last
+   * flush and that has reached the minimum size, ranked and with a new version.
+   */
+  flush(graph: TopologyGraph, changes: readonly ChangeEvent[], now = this.watermark): Incident[] {
+    const out: Incident[] = [];
+    for (const inc of this.incidents) {
+      if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs) {
+        inc.status = 'resolved';
+        inc.resolvedAt = inc.lastAnomalyAt + this.config.resolveAfterMs;
+        inc.dirty = true;
+      }
+      if (!inc.dirty) continue;
+      inc.dirty = false;
+      if (inc.anomalyIds.length < this.config.minAnomalies && inc.version === 0) continue;
+      inc.version += 1;
+      out.push(this.toIncident(inc, graph, changes));
+    }
+    // Resolved incidents past the window cannot be joined again: forget them.
+    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs);
+    return out;
+  }
+
+  /** The incidents currently held, for metrics. */
+  openCount(): number {
+    return this.incidents.filter((i) => i.status === 'open').length;
+  }
+
+  snapshot(): GrouperState {
+    return { version: 1, incidents: this.incidents, seen: [...this.seen], watermark: this.watermark };
+  }
+
+  static restore(state: GrouperState, config: GrouperConfig = DEFAULT_GROUPER_CONFIG): IncidentGrouper {
+    const g = new IncidentGrouper(config);
+    if (state.version !== 1) return g;
+    g.incidents = state.incidents;
+    g.seen = new Set(state.seen);
+    g.watermark = state.watermark;
+    return g;
+  }
+
+  private findIncident(a: Anomaly, graph: TopologyGraph): { incident: OpenIncident; reason: string } | undefined {
+    let best: { incident: OpenIncident; reason: string; rank: number } | undefined;
+    for (const inc of this.incidents) {
+      if (inc.status !== 'open') continue;
+      if (a.ts > inc.lastAnomalyAt + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
+      let rank = Infinity;
+      let reason = '';
+      if (inc.evidence[a.service]) {
+        rank = 0;
+        reason = `${a.service} is already part of it`;
+      } else {
+        for (const s of Object.keys(inc.evidence)) {
+          const d = graph.distance(a.service, s, this.config.maxHops);
+          if (d < rank) {
+            rank = d;
+            reason = `${a.service} is ${d} hop${d === 1 ? '' : 's'} from ${s} in the topology`;
+          }
+        }
+        if (rank === Infinity && !graph.has(a.service)) {
+          // Unknown to the topology: time proximity is the only evidence we have.
+          rank = this.config.maxHops + 1;
+          reason = `${a.service} is not in the topology; joined by time`;
+        }
+      }
+      if (rank !== Infinity && (!best || rank < best.rank || (rank === best.rank && inc.lastAnomalyAt > best.incident.lastAnomalyAt))) {
+        best = { incident: inc, reason, rank };
+      }
+    }
+    return best && { incident: best.incident, reason: best.reason };
+  }
+
+  private open(a: Anomaly): void {
+    const inc: OpenIncident = {
+      id: stableId('inc', a.tenant, a.id),
+      tenant: a.tenant,
+      version: 0,
+      status: 'open',
+      openedAt: a.ts,
+      lastAnomalyAt: a.ts,
+      evidence: {},
+      anomalyIds: [],
+      reasons: [`opened by ${a.signal} anomaly on ${a.service} (${a.subject})`],
+      dirty: true,
+    };
+    this.incidents.push(inc);
+    this.join(inc, a, '');
+  }
+
+  private join(inc: OpenIncident, a: Anomaly, reason: string): void {
+    const known = inc.evidence[a.service];
+    if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
+    const ev = known ?? (inc.evidence[a.service] = { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [] });
+    ev.firstTs = Math.min(ev.firstTs, a.ts);
+    ev.lastTs = Math.max(ev.lastTs, a.ts);
+    ev.maxScore = Math.max(ev.maxScore, a.score);
+    ev.count += 1;
+    if (!ev.subjects.includes(a.subject) && ev.subjects.length < 50) ev.subjects.push(a.subject);
+    if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
+    else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
+    inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
+    inc.openedAt = Math.min(inc.openedAt, a.ts);
+    inc.status = 'open';
+    delete inc.resolvedAt;
+    inc.dirty = true;
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > this.config.seenCapacity) {
+      // Sets iterate in insertion order: drop the oldest tenth.
+      let n = Math.floor(this.config.seenCapacity / 10);
+      for (const k of this.seen) {
+        this.seen.delete(k);
+        if (--n <= 0) break;
+      }
+    }
+  }
+
+  private toIncident(inc: OpenIncident, graph: TopologyGraph, changes: readonly ChangeEvent[]): Incident {
+    const evidence = Object.values(inc.evidence);
+    const rootCauses = rankRootCauses(evidence, graph, changes.filter((c) => c.tenant === inc.tenant));
+    const services = evidence.map((e) => e.service).sort();
+    const userFacing = services.filter((s) => graph.isUserFacing(s));
+    const top = rootCauses[0];
+    const anomalyCount = evidence.reduce((n, e) => n + e.count, 0);
+    const incident: Incident = {
+      id: inc.id,
+      tenant: inc.tenant,
+      version: inc.version,
+      status: inc.status,
+      title: top ? `${top.service}: probable cause of anomalies on ${services.length} service${services.length === 1 ? '' : 's'}` : 'anomalies',
+      openedAt: inc.openedAt,
+      updatedAt: inc.lastAnomalyAt,
+      services,
+      userFacing,
+      anomalyCount,
+      anomalyIds: [...inc.anomalyIds],
+      rootCauses,
+      groupingReasons: [...inc.reasons],
+    };
+    if (inc.resolvedAt !== undefined) incident.resolvedAt = inc.resolvedAt;
+    return incident;
+  }
+}

@@ -1,0 +1,1 @@
+export type { ChangeEvent, LogRecord, MetricPoint, SeverityText as Severity } from '../platform/contracts/events.js';

@@ -1,0 +1,201 @@
+// The detect stage: metric points and logs in, anomalies out. Each series (metric series, or
+// a service's log error ratio) has its own streaming detector whose state is checkpointed to
+// the store and restored lazily on first sight, so a restart or a rebalance keeps baselines.
+import type { Anomaly, LogRecord, MetricPoint } from '../platform/contracts/events.js';
+import { TOPICS } from '../platform/contracts/topics.js';
+import { stableId } from '../platform/contracts/ids.js';
+import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
+import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+import type { Store } from '../platform/store/store.js';
+import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
+import { counterRate, type CounterState } from './counter-rate.js';
+import { addToBucket, BUCKET_MS, type BucketState } from './log-error-rate.js';
+import { seriesKey, seriesSubject } from './series-key.js';
+
+export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
+
+interface SeriesState {
+  detector: SeriesDetector;
+  counter?: CounterState;
+  bucket?: BucketState;
+  dirty: boolean;
+}
+
+interface SerializedSeries {
+  detector: ReturnType<SeriesDetector['snapshot']>;
+  counter?: CounterState;
+  bucket?: BucketState;
+}
+
+/** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
+export class SeriesBank {
+  private readonly series = new Map<string, SeriesState>();
+  private version = Date.now();
+
+  constructor(private readonly store: Store | undefined) {}
+
+  get size(): number {
+    return this.series.size;
+  }
+
+  /** Loads checkpoints for keys this process has not seen yet, in one query per tenant. */
+  async ensure(keys: Map<string, string[]>): Promise<void> {
+    for (const [tenant, list] of keys) {
+      const missing = list.filter((k) => !this.series.has(`${tenant}\u0000${k}`));
+      if (missing.length === 0) continue;
+      const found = this.store ? await this.store.getCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, missing) : [];
+      for (const c of found) {
+        const s = JSON.parse(c.state) as SerializedSeries;
+        const state: SeriesState = { detector: SeriesDetector.restore(s.detector), dirty: false };
+        if (s.counter) state.counter = s.counter;
+        if (s.bucket) state.bucket = s.bucket;
+        this.series.set(`${tenant}\u0000${c.key}`, state);
+      }
+      for (const k of missing) {
+        const id = `${tenant}\u0000${k}`;
+        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(), dirty: false });
+      }
+    }
+  }
+
+  get(tenant: string, key: string): SeriesState {
+    const s = this.series.get(`${tenant}\u0000${key}`);
+    if (!s) throw new Error(`series ${key} was not ensured`);
+    return s;
+  }
+
+  async checkpoint(): Promise<number> {
+    if (!this.store) return 0;
+    const byTenant = new Map<string, Array<{ key: string; version: number; state: string }>>();
+    for (const [id, s] of this.series) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      const [tenant, key] = id.split('\u0000') as [string, string];
+      const payload: SerializedSeries = { detector: s.detector.snapshot() };
+      if (s.counter) payload.counter = s.counter;
+      if (s.bucket) payload.bucket = s.bucket;
+      const list = byTenant.get(tenant) ?? [];
+      list.push({ key, version: this.version++, state: JSON.stringify(payload) });
+      byTenant.set(tenant, list);
+    }
+    let n = 0;
+    for (const [tenant, rows] of byTenant) {
+      for (let i = 0; i < rows.length; i += 5_000) await this.store.putCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, rows.slice(i, i + 5_000));
+      n += rows.length;
+    }
+    return n;
+  }
+}
+
+function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], ts: number, v: SeriesVerdict, evidence: Record<string, string>): Anomaly {
+  return {
+    id: stableId('an', tenant, key, ts, v.detector),
+    tenant,
+    ts,
+    service,
+    signal,
+    subject,
+    detector: v.detector,
+    score: Math.min(1, Math.max(0, v.score)),
+    observed: v.observed,
+    expected: v.expected,
+    lower: v.lower,
+    upper: v.upper,
+    direction: v.direction,
+    evidence,
+  };
+}
+
+/** Runs detection over one batch; pure apart from the bank. Exported for tests and the demo. */
+export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoint[], logs: readonly LogRecord[]): Promise<Anomaly[]> {
+  const wanted = new Map<string, string[]>();
+  const want = (tenant: string, key: string) => {
+    const l = wanted.get(tenant) ?? [];
+    l.push(key);
+    wanted.set(tenant, l);
+  };
+  for (const p of metrics) want(p.tenant, seriesKey(p.service, p.name, p.labels));
+  for (const r of logs) want(r.tenant, `${r.service}|log_error_ratio`);
+  await bank.ensure(wanted);
+
+  const out: Anomaly[] = [];
+  for (const p of [...metrics].sort((a, b) => a.ts - b.ts)) {
+    const key = seriesKey(p.service, p.name, p.labels);
+    const s = bank.get(p.tenant, key);
+    let value: number | undefined = p.value;
+    if (p.kind === 'counter') {
+      value = counterRate(s.counter, p.ts, p.value);
+      s.counter = { ts: p.ts, value: p.value };
+    }
+    s.dirty = true;
+    if (value === undefined) continue;
+    const v = s.detector.update(p.ts, value);
+    if (v.isAnomaly) out.push(toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, { kind: p.kind }));
+  }
+  for (const r of [...logs].sort((a, b) => a.ts - b.ts)) {
+    const key = `${r.service}|log_error_ratio`;
+    const s = bank.get(r.tenant, key);
+    const { state, closed } = addToBucket(s.bucket, r);
+    s.bucket = state;
+    s.dirty = true;
+    for (const b of closed) {
+      const v = s.detector.update(b.start + BUCKET_MS, b.ratio);
+      if (v.isAnomaly && v.direction === 'up') {
+        const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
+        b.samples.forEach((line, i) => (evidence[`sample_${i + 1}`] = line));
+        out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', b.start + BUCKET_MS, v, evidence));
+      }
+    }
+  }
+  return out;
+}
+
+export const detectStage: StageModule = {
+  name: 'detect',
+  needsStore: true,
+  description: 'Learn per-series baselines for metrics and log error ratios; emit anomalies.',
+  async start(ctx: StageContext): Promise<RunningStage> {
+    const { bus, metrics, config, logger } = ctx;
+    const labels = { stage: 'detect', component: 'series_detector' };
+    const bank = new SeriesBank(ctx.store);
+    let lastCheckpoint = Date.now();
+    const handle = async (records: TypedRecord[]) => {
+      const end = metrics.batchSeconds.startTimer(labels);
+      const points: MetricPoint[] = [];
+      const logs: LogRecord[] = [];
+      for (const r of records) {
+        if (r.topic === TOPICS.metrics) points.push(r.value);
+        else if (r.topic === TOPICS.logs) logs.push(r.value);
+      }
+      metrics.received.inc(labels, records.length);
+      const anomalies = await detectBatch(bank, points, logs);
+      if (anomalies.length > 0) {
+        await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
+        metrics.sent.inc(labels, anomalies.length);
+      }
+      if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs) {
+        lastCheckpoint = Date.now();
+        const n = await bank.checkpoint();
+        logger.debug({ series: n }, 'checkpointed detector state');
+      }
+      end();
+    };
+    const sub = await consumeValidated({
+      bus,
+      group: 'aiops-detect',
+      topics: [TOPICS.metrics, TOPICS.logs],
+      onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
+      handler: handle,
+    });
+    let ready = true;
+    return {
+      name: 'detect',
+      ready: () => ready,
+      async stop() {
+        ready = false;
+        await sub.stop();
+        await bank.checkpoint();
+      },
+    };
+  },
+};

@@ -1,0 +1,20 @@
+// Picks the bus from configuration, so stage code never branches on the mode.
+import type { Logger } from 'pino';
+import type { AiopsConfig } from '../config/config.js';
+import type { Bus } from './bus.js';
+import { KafkaBus } from './kafka-bus.js';
+import { MemoryBus } from './memory-bus.js';
+
+export async function openBus(config: AiopsConfig, logger: Logger, role: string): Promise<Bus> {
+  const bus: Bus = config.bus === 'kafka'
+    ? new KafkaBus({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-${role}`,
+      partitions: config.kafka.partitions,
+      replicationFactor: config.kafka.replicationFactor,
+      logger,
+    })
+    : new MemoryBus({ onHandlerError: (err, group) => logger.error({ err, group }, 'bus handler failed; the batch will be retried') });
+  await bus.connect();
+  return bus;
+}

@@ -1,0 +1,66 @@
+// The sink stage: every record on the bus into the store, idempotently, one insert per table
+// per batch. The store's keys make a replayed batch harmless.
+import { TOPICS } from '../platform/contracts/topics.js';
+import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../platform/contracts/events.js';
+import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
+import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+
+export const sinkStage: StageModule = {
+  name: 'sink',
+  needsStore: true,
+  description: 'Write logs, metrics, changes, anomalies, incidents and topology to the store.',
+  async start(ctx: StageContext): Promise<RunningStage> {
+    const { store, bus, metrics } = ctx;
+    if (!store) throw new Error('sink needs a store');
+    const labels = { stage: 'sink', component: ctx.config.store };
+    const handle = async (records: TypedRecord[]) => {
+      const end = metrics.batchSeconds.startTimer(labels);
+      const logs: LogRecord[] = [];
+      const points: MetricPoint[] = [];
+      const changes: ChangeEvent[] = [];
+      const anomalies: Anomaly[] = [];
+      const incidents = new Map<string, Incident>();
+      const topologies: Topology[] = [];
+      for (const r of records) {
+        switch (r.topic) {
+          case TOPICS.logs: logs.push(r.value); break;
+          case TOPICS.metrics: points.push(r.value); break;
+          case TOPICS.changes: changes.push(r.value); break;
+          case TOPICS.anomalies: anomalies.push(r.value); break;
+          case TOPICS.incidents: {
+            const prev = incidents.get(r.value.id);
+            if (!prev || prev.version <= r.value.version) incidents.set(r.value.id, r.value);
+            break;
+          }
+          case TOPICS.topology: topologies.push(r.value); break;
+          default: break;
+        }
+      }
+      await store.insertLogs(logs);
+      await store.insertMetrics(points);
+      await store.insertChanges(changes);
+      await store.insertAnomalies(anomalies);
+      await store.upsertIncidents([...incidents.values()]);
+      for (const t of topologies) await store.putTopology(t);
+      metrics.received.inc(labels, records.length);
+      metrics.sent.inc(labels, records.length);
+      end();
+    };
+    const sub = await consumeValidated({
+      bus,
+      group: 'aiops-sink',
+      topics: [TOPICS.logs, TOPICS.metrics, TOPICS.changes, TOPICS.anomalies, TOPICS.incidents, TOPICS.topology],
+      onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
+      handler: handle,
+    });
+    let ready = true;
+    return {
+      name: 'sink',
+      ready: () => ready,
+      async stop() {
+        ready = false;
+        await sub.stop();
+      },
+    };
+  },
+};
