@@ -203,6 +203,20 @@ cmd_start() {
     -Dkafka.logs.dir="$LOG_DIR" -Dlog4j.configuration="file:$LOG4J" \
     -cp "$LIBS/*" kafka.Kafka "$CONFIG"
   wait_ready
+  warmup
+}
+
+# After a fresh start: let the broker hand out producer ids and create __consumer_offsets now, so clients'
+# first calls don't hit (retriable) coordinator-loading errors. Best effort; needs node + kafkajs.
+warmup() {
+  command -v node >/dev/null 2>&1 || return 0
+  local rc=0 t=$SECONDS
+  node "$AIOPS_LOCAL_DIR/probe.mjs" kafka "$KAFKA_HOST:$KAFKA_PORT" --warmup >/dev/null 2>"$LOG_DIR/warmup.err" || rc=$?
+  case $rc in
+    0) log "warmed up (producer ids + group coordinator) in $((SECONDS - t))s" ;;
+    3) ;;
+    *) log "warning: warm-up did not finish: $(tail -n1 "$LOG_DIR/warmup.err")" ;;
+  esac
 }
 
 cmd_stop() {
