@@ -117,18 +117,17 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
         if (!ok) {
           ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'unauthorized' });
           reply.header('www-authenticate', 'Bearer realm="aiops-ingest"');
-          return sendError(reply, new AiopsError('UNAUTHORIZED', presented === undefined
+          throw new AiopsError('UNAUTHORIZED', presented === undefined
             ? 'A valid API key is required: send Authorization: Bearer <key> (one of AIOPS_INGEST_API_KEYS).'
-            : 'The API key is not one of AIOPS_INGEST_API_KEYS.'));
+            : 'The API key is not one of AIOPS_INGEST_API_KEYS.');
         }
         who = d.toString('hex').slice(0, 16);
       }
       const wait = limiter.take(who);
       if (wait > 0) {
         ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'rate_limited' });
-        return sendError(reply, new AiopsError('RATE_LIMITED', `Too many requests for this key (limit ${cfg.rateLimitPerSecond}/s, AIOPS_INGEST_RATE_LIMIT); retry after the time in Retry-After.`, { retryAfterSeconds: wait }));
+        throw new AiopsError('RATE_LIMITED', `Too many requests for this key (limit ${cfg.rateLimitPerSecond}/s, AIOPS_INGEST_RATE_LIMIT); retry after the time in Retry-After.`, { retryAfterSeconds: wait });
       }
-      return undefined;
     });
     for (const source of HTTP_SOURCES) {
       const sctx: SourceContext = { config: cfg, logger: ctx.logger.child({ component: source.type }), metrics: ctx.metrics, publisher };

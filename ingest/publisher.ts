@@ -32,6 +32,8 @@ export class Batch {
   readonly changes: ChangeEvent[] = [];
   readonly anomalies: Anomaly[] = [];
   readonly rejected: Rejection[] = [];
+  /** Records deliberately left out (stale markers, points with no recorded value), by reason. */
+  readonly skips = new Map<string, number>();
 
   get accepted(): number {
     return this.logs.length + this.metrics.length + this.changes.length + this.anomalies.length;
@@ -39,6 +41,10 @@ export class Batch {
 
   reject(r: Rejection): void {
     this.rejected.push(r);
+  }
+
+  skipped(reason: string): void {
+    this.skips.set(reason, (this.skips.get(reason) ?? 0) + 1);
   }
 }
 
@@ -82,6 +88,7 @@ export class Publisher {
     const labels = { stage: 'ingest', component };
     if (batch.accepted > 0) this.metrics.received.inc(labels, batch.accepted);
     for (const r of batch.rejected) this.metrics.dropped.inc({ ...labels, reason: r.reason });
+    for (const [reason, n] of batch.skips) this.metrics.dropped.inc({ ...labels, reason }, n);
     if (total === 0) return;
     if (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords) {
       this.metrics.errors.inc({ ...labels, error_type: 'backpressure' });
