@@ -29,7 +29,7 @@ export interface SeriesDetectorConfig {
   rawZScale: number;
   /** Anomaly likelihood: EW weight of the long-run mean/variance of raw scores. */
   likelihoodAlpha: number;
-  /** Anomaly likelihood: length of the short moving average of raw scores (max 16). */
+  /** Anomaly likelihood: length of the short moving average of raw scores (max 8). */
   likelihoodShortWindow: number;
   /** Records: starting record |z| per component/direction, per-point decay, and score slope per doubling. */
   recordPrior: number;
@@ -83,8 +83,8 @@ export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDe
   if (!(c.slotsPerDay >= 1 && c.slotsPerDay <= 48 && Number.isInteger(c.slotsPerDay))) {
     throw new RangeError(`slotsPerDay must be an integer in 1..48 (got ${c.slotsPerDay})`);
   }
-  if (!(c.likelihoodShortWindow >= 1 && c.likelihoodShortWindow <= 16 && Number.isInteger(c.likelihoodShortWindow))) {
-    throw new RangeError(`likelihoodShortWindow must be an integer in 1..16 (got ${c.likelihoodShortWindow})`);
+  if (!(c.likelihoodShortWindow >= 1 && c.likelihoodShortWindow <= 8 && Number.isInteger(c.likelihoodShortWindow))) {
+    throw new RangeError(`likelihoodShortWindow must be an integer in 1..8 (got ${c.likelihoodShortWindow})`);
   }
   for (const k of ['fastAlpha', 'slowAlpha', 'scaleAlpha', 'likelihoodAlpha'] as const) {
     if (!(c[k] > 0 && c[k] <= 1)) throw new RangeError(`${k} must be in (0, 1] (got ${c[k]})`);

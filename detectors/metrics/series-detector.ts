@@ -74,6 +74,7 @@ const LOG_P_FLOOR = 1e-10;
 /** Output score of the weakest alarm; non-alarms stay below QUIET_MAX. */
 export const ALARM_SCORE = 0.5;
 const QUIET_MAX = 0.45;
+const SHADOW_ROTATE = 128;
 
 const PAT: Record<PatternName, number> = Object.fromEntries(PATTERNS.map((p, i) => [p, i])) as Record<PatternName, number>;
 
@@ -105,6 +106,7 @@ export class SeriesDetector {
     s[S.LIK_MEAN] = Number.NaN;
     s.fill(this.config.recordPrior, S.REC_SPIKE_UP, S.REC_SHIFT_DOWN + 1);
     s[S.SHADOW_TS] = Number.NaN;
+    s[S.PENDING_TS] = Number.NaN;
     s.fill(1, this.L.tolerance, this.L.tolerance + PATTERNS.length);
     s.fill(Number.NaN, this.L.alarms, this.L.alarms + ALARM_RING * 2);
     s.fill(Number.NaN, this.L.incidents, this.L.incidents + INCIDENT_RING * 2);
@@ -283,6 +285,12 @@ export class SeriesDetector {
       }
     }
 
+    // False-positive feedback discounts the evidence of the pattern that would fire.
+    if (comp !== 'none') {
+      const pat = PAT[`${comp}-${zDir >= 0 ? 'up' : 'down'}` as PatternName];
+      if (pat !== undefined) score /= s[tol + pat] as number;
+    }
+
     // Cold start.
     if (n < c.warmupPoints) {
       score = 0;
@@ -315,8 +323,6 @@ export class SeriesDetector {
     }
     s[S.N] = n + 1;
 
-    const dbg = (globalThis as { __dbg?: (o: object) => void }).__dbg;
-    if (dbg) dbg({ n, x, predLocal, sigLocal, predSeas, sigSeas, seasReady, seasonalBetter, zL, zS, rawSpike, rawSeas, rawShift, zF, zSl, raw, avg, pAvg, score, comp });
     const half = BAND_Z * sigma;
     return {
       score,
@@ -427,7 +433,8 @@ export class SeriesDetector {
       s[S.SHIFT_SLOW] = 0;
       s[S.SLOW] = seasReady && !Number.isNaN(dayNow) ? (s[S.FAST] as number) - dayNow - (s[dow] as number) : (s[S.FAST] as number);
     } else {
-      const ssa = sa / 2;
+      // The windowed means' spreads warm up as running means (1/n), then settle to their EW weight.
+      const ssa = Math.max(sa / 2, 1 / ((s[S.N] as number) + 1));
       const fs = s[S.SHIFT_FAST_SCALE] as number;
       const ls = s[S.SHIFT_SLOW_SCALE] as number;
       s[S.SHIFT_FAST_SCALE] = fs + ssa * (Math.min(Math.abs(mF), clip * MAD_TO_SIGMA * fs || Math.abs(mF)) - fs);
@@ -470,11 +477,21 @@ export class SeriesDetector {
     return false;
   }
 
+  /** Calm-point baseline copies: 'pending' (0-128 points old) rotates into 'shadow' (128-256 old). */
   private saveShadow(tsMs: number): void {
     const s = this.s;
+    const n = s[S.N] as number;
+    const pendingN = s[S.PENDING_N] as number;
+    if (n - pendingN < SHADOW_ROTATE && s[S.PENDING_TS] === s[S.PENDING_TS]) return;
     const sh = this.L.shadow;
-    for (let i = 0; i < BASELINE_SLOTS.length; i++) s[sh + i] = s[BASELINE_SLOTS[i] as number] as number;
-    s[S.SHADOW_TS] = tsMs;
+    const pe = this.L.pending;
+    for (let i = 0; i < BASELINE_SLOTS.length; i++) {
+      s[sh + i] = s[pe + i] as number;
+      s[pe + i] = s[BASELINE_SLOTS[i] as number] as number;
+    }
+    s[S.SHADOW_TS] = s[S.PENDING_TS] as number;
+    s[S.PENDING_TS] = tsMs;
+    s[S.PENDING_N] = n;
   }
 
   /**
@@ -489,10 +506,13 @@ export class SeriesDetector {
     s[this.L.incidents + 2 * h] = startMs;
     s[this.L.incidents + 2 * h + 1] = endMs;
     s[S.INCIDENT_HEAD] = (h + 1) % INCIDENT_RING;
+    if (!(startMs <= (s[S.LAST_TS] as number))) return;
+    // Roll back to the newest calm copy taken before the incident started.
+    const pendingTs = s[S.PENDING_TS] as number;
     const shadowTs = s[S.SHADOW_TS] as number;
-    if (startMs <= (s[S.LAST_TS] as number) && shadowTs === shadowTs && shadowTs < startMs) {
-      const sh = this.L.shadow;
-      for (let i = 0; i < BASELINE_SLOTS.length; i++) s[BASELINE_SLOTS[i] as number] = s[sh + i] as number;
+    const from = pendingTs < startMs ? this.L.pending : shadowTs < startMs ? this.L.shadow : -1;
+    if (from >= 0) {
+      for (let i = 0; i < BASELINE_SLOTS.length; i++) s[BASELINE_SLOTS[i] as number] = s[from + i] as number;
       s[S.SHIFT_FAST] = 0;
       s[S.SHIFT_SLOW] = 0;
     }
@@ -512,10 +532,16 @@ export class SeriesDetector {
       const pat = s[this.L.alarms + 2 * i + 1] as number;
       if (!(ts >= startMs && ts <= endMs) || pat !== pat) continue;
       const name = PATTERNS[pat];
-      if (name === undefined || adjusted.includes(name)) continue;
-      const slot = this.L.tolerance + pat;
-      s[slot] = Math.min(c.maxTolerance, (s[slot] as number) * c.falsePositiveStep);
-      adjusted.push(name);
+      if (name === undefined) continue;
+      // A new extreme is also a large residual: the same pattern seen by the residual detectors.
+      const related: PatternName[] =
+        name === 'range-up' ? ['range-up', 'spike-up', 'seasonal-up'] : name === 'range-down' ? ['range-down', 'spike-down', 'seasonal-down'] : [name];
+      for (const r of related) {
+        if (adjusted.includes(r)) continue;
+        const slot = this.L.tolerance + PAT[r];
+        s[slot] = Math.min(c.maxTolerance, (s[slot] as number) * c.falsePositiveStep);
+        adjusted.push(r);
+      }
     }
     return adjusted;
   }

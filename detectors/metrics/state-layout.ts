@@ -28,7 +28,7 @@ export const S = {
   SEAS_POINTS: 20, // points that updated the seasonal profile
   ALARM_HEAD: 21,
   INCIDENT_HEAD: 22,
-  SHADOW_TS: 23, // timestamp of the last calm-point baseline copy
+  SHADOW_TS: 23, // timestamp of the older calm-point baseline copy (128-256 points old)
   FAST_TREND: 24, // EW slope of the fast level (per point)
   STEP_COUNT: 25, // regular steps seen (for DT warm-up)
   SHIFT_FAST_SCALE: 26, // EW mean |SHIFT_FAST| (its own spread: autocorrelation-aware)
@@ -37,9 +37,11 @@ export const S = {
   REC_SPIKE_DOWN: 29,
   REC_SHIFT_UP: 30,
   REC_SHIFT_DOWN: 31,
+  PENDING_N: 32, // point count at which the pending baseline copy was taken
+  PENDING_TS: 33,
 } as const;
 
-const SCALARS = 32;
+const SCALARS = 34;
 
 /** Baseline slots copied to the shadow at calm points (restored when an incident is marked late). */
 export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.MIN, S.MAX, S.FAST_TREND] as const;
@@ -48,14 +50,15 @@ export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLO
 export const PATTERNS = ['spike-up', 'spike-down', 'seasonal-up', 'seasonal-down', 'level-shift-up', 'level-shift-down', 'range-up', 'range-down'] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
-export const SHORT_RING = 16;
-export const ALARM_RING = 8; // (ts, pattern) pairs
+export const SHORT_RING = 8;
+export const ALARM_RING = 4; // (ts, pattern) pairs
 export const INCIDENT_RING = 4; // (start, end) pairs
 export const WEEK_DAYS = 7;
 
 export interface Layout {
   tolerance: number;
   shadow: number;
+  pending: number;
   alarms: number;
   incidents: number;
   short: number;
@@ -71,6 +74,8 @@ export function layoutFor(slotsPerDay: number): Layout {
   off += PATTERNS.length;
   const shadow = off;
   off += BASELINE_SLOTS.length;
+  const pending = off;
+  off += BASELINE_SLOTS.length;
   const alarms = off;
   off += ALARM_RING * 2;
   const incidents = off;
@@ -81,5 +86,5 @@ export function layoutFor(slotsPerDay: number): Layout {
   off += slotsPerDay;
   const week = off;
   off += WEEK_DAYS;
-  return { tolerance, shadow, alarms, incidents, short, day, week, length: off, slotsPerDay };
+  return { tolerance, shadow, pending, alarms, incidents, short, day, week, length: off, slotsPerDay };
 }
