@@ -106,8 +106,8 @@ export class IncidentGrouper {
 
   private findIncident(a: Anomaly, graph: TopologyGraph): { incident: OpenIncident; reason: string } | undefined {
     let best: { incident: OpenIncident; reason: string; rank: number } | undefined;
+    // Resolved incidents stay joinable for one window: a related anomaly reopens them.
     for (const inc of this.incidents) {
-      if (inc.status !== 'open') continue;
       if (a.ts > inc.lastAnomalyAt + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
       let rank = Infinity;
       let reason = '';
@@ -155,6 +155,7 @@ export class IncidentGrouper {
   private join(inc: OpenIncident, a: Anomaly, reason: string): void {
     const known = inc.evidence[a.service];
     if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
+    if (inc.status === 'resolved' && inc.reasons.length < MAX_REASONS) inc.reasons.push(`reopened by ${a.signal} anomaly on ${a.service} (${a.subject})`);
     const ev = known ?? (inc.evidence[a.service] = { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [] });
     ev.firstTs = Math.min(ev.firstTs, a.ts);
     ev.lastTs = Math.max(ev.lastTs, a.ts);
