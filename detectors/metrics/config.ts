@@ -79,7 +79,9 @@ export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freez
 }) as SeriesDetectorConfig;
 
 export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDetectorConfig {
-  const c: SeriesDetectorConfig = { ...DEFAULT_SERIES_DETECTOR_CONFIG, ...(partial ?? {}) };
+  // The (frozen) default is shared by every detector that does not override anything.
+  if (partial === undefined || Object.keys(partial).length === 0) return DEFAULT_SERIES_DETECTOR_CONFIG;
+  const c: SeriesDetectorConfig = Object.freeze({ ...DEFAULT_SERIES_DETECTOR_CONFIG, ...partial });
   if (!(c.slotsPerDay >= 1 && c.slotsPerDay <= 48 && Number.isInteger(c.slotsPerDay))) {
     throw new RangeError(`slotsPerDay must be an integer in 1..48 (got ${c.slotsPerDay})`);
   }

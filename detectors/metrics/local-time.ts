@@ -50,13 +50,20 @@ export class LocalClock {
 
   /** Local milliseconds since the epoch (wall-clock time written as if it were UTC). */
   local(tsMs: number): number {
-    if (this.zone === 'UTC') return tsMs;
+    if (this.zone === 'UTC' || this.zone === 'Etc/UTC') return tsMs;
     if (!(tsMs >= this.from && tsMs < this.from + HOUR)) {
       this.from = Math.floor(tsMs / HOUR) * HOUR;
       this.offset = zoneOffsetMs(this.zone, this.from);
     }
     return tsMs + this.offset;
   }
+}
+
+const UTC_CLOCK = new LocalClock('UTC');
+
+/** A clock for the zone; UTC clocks are stateless and shared. */
+export function clockFor(zone: string): LocalClock {
+  return zone === 'UTC' || zone === 'Etc/UTC' ? UTC_CLOCK : new LocalClock(zone);
 }
 
 /** Slot of the local day (0..slotsPerDay-1). */

@@ -14,7 +14,7 @@
 //   5. repeat-alarm suppression for a while after an alarm.
 // Baselines are updated with winsorised residuals, and not at all inside incident windows.
 import { resolveConfig, type SeriesDetectorConfig, DEFAULT_SERIES_DETECTOR_CONFIG } from './config.js';
-import { LocalClock, dayOfWeek, daySlot } from './local-time.js';
+import { clockFor, dayOfWeek, daySlot, type LocalClock } from './local-time.js';
 import { normalTail } from './normal-distribution.js';
 import {
   ALARM_RING,
@@ -97,7 +97,7 @@ export class SeriesDetector {
     this.config = resolveConfig(config);
     this.L = layoutFor(this.config.slotsPerDay);
     this.s = new Float64Array(this.L.length);
-    this.clock = new LocalClock(this.config.timeZone);
+    this.clock = clockFor(this.config.timeZone);
     const s = this.s;
     s[S.LAST_TS] = Number.NaN;
     s[S.LAST_RAW] = Number.NaN;
@@ -286,9 +286,9 @@ export class SeriesDetector {
     }
 
     // False-positive feedback discounts the evidence of the pattern that would fire.
-    if (comp !== 'none') {
-      const pat = PAT[`${comp}-${zDir >= 0 ? 'up' : 'down'}` as PatternName];
-      if (pat !== undefined) score /= s[tol + pat] as number;
+    {
+      const base = comp === 'spike' ? 0 : comp === 'seasonal' ? 2 : comp === 'level-shift' ? 4 : 6; // PATTERNS order
+      score /= s[tol + base + (zDir >= 0 ? 0 : 1)] as number;
     }
 
     // Cold start.
