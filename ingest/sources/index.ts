@@ -1,6 +1,8 @@
 // The explicit registry of HTTP sources: one entry per component, registered in this order.
 import { ndjsonSource } from './ndjson.js';
+import { lokiSource } from './loki.js';
 import { otlpSource } from './otlp.js';
+import { remoteWriteSource } from './remote-write.js';
 import type { HttpSource } from './source.js';
 
-export const HTTP_SOURCES: readonly HttpSource[] = [ndjsonSource, otlpSource];
+export const HTTP_SOURCES: readonly HttpSource[] = [ndjsonSource, otlpSource, remoteWriteSource, lokiSource];

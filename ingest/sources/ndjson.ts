@@ -91,22 +91,27 @@ export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch:
 }
 
 /** Publishes a decoded batch and answers with the per-record report; 400 when nothing was valid. */
-export async function replyWithReport(req: FastifyRequest, reply: FastifyReply, ctx: SourceContext, batch: Batch, component: string): Promise<FastifyReply> {
+export async function replyWithReport(
+  req: FastifyRequest, reply: FastifyReply, ctx: SourceContext, batch: Batch, component: string,
+  /** Status when every record was accepted: 200 with the report, or 204 for clients that expect no body (Loki, remote_write). */
+  cleanStatus: 200 | 204 = 200,
+): Promise<FastifyReply> {
   await ctx.publisher.publish(batch, component);
   const report = {
     accepted: batch.accepted,
     rejected: batch.rejected.length,
     errors: batch.rejected.slice(0, MAX_LINE_ERRORS).map((r) => ({ line: r.line, code: r.code, message: r.message })),
   };
-  if (batch.accepted === 0) {
+  if (batch.accepted === 0 && (batch.rejected.length > 0 || cleanStatus === 200)) {
     const first = batch.rejected[0];
     const message = first
-      ? `No record was accepted: ${batch.rejected.length} rejected; first, line ${first.line}: ${first.message}`
+      ? `No record was accepted: ${batch.rejected.length} rejected; first, ${component === 'ndjson' ? 'line' : 'record'} ${first.line}: ${first.message}`
       : 'The body holds no records; send one JSON object per line.';
     const code = first?.code ?? 'BAD_REQUEST';
     return sendError(reply, new AiopsError(code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message), report);
   }
   void req;
+  if (cleanStatus === 204 && batch.rejected.length === 0) return reply.code(204).send();
   return reply.code(200).send(report);
 }
 
