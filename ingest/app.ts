@@ -13,6 +13,8 @@ export interface IngestAppOptions {
   /** /readyz answers 200 only while this returns true (default: always). */
   isReady?: () => boolean;
   publisher?: Partial<PublisherOptions>;
+  /** A publisher shared with other receivers (the syslog listeners), instead of a new one. */
+  sharedPublisher?: Publisher;
 }
 
 type AppContext = Pick<StageContext, 'config' | 'logger' | 'metrics' | 'bus'>;
@@ -68,7 +70,7 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
     // Keys are only compared, never logged; request ids help correlate 4xx reports.
     requestIdHeader: 'x-request-id',
   });
-  const publisher = new Publisher(ctx.bus, ctx.metrics, ctx.logger, { ...DEFAULT_PUBLISHER_OPTIONS, ...options.publisher });
+  const publisher = options.sharedPublisher ?? new Publisher(ctx.bus, ctx.metrics, ctx.logger, { ...DEFAULT_PUBLISHER_OPTIONS, ...options.publisher });
   const isReady = options.isReady ?? (() => true);
 
   app.setErrorHandler((err: FastifyError | AiopsError, req, reply) => {

@@ -3,36 +3,64 @@
 import type { FastifyInstance } from 'fastify';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { buildIngestApp } from './app.js';
+import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from './publisher.js';
+import { SyslogListeners, syslogPortsFromEnv } from './syslog.js';
 
 export { buildIngestApp } from './app.js';
 export type { IngestAppOptions } from './app.js';
+export { HTTP_SOURCES } from './sources/index.js';
+
+export interface RunningIngest extends RunningStage {
+  /** The HTTP port actually bound (differs from the config when it asked for 0). */
+  readonly port: number;
+  readonly syslogTcpPort: number;
+  readonly syslogUdpPort: number;
+}
 
 export const ingestStage: StageModule = {
   name: 'ingest',
   needsStore: false,
   description: 'Receives OTLP/HTTP, Prometheus remote_write, Loki push, syslog, NDJSON, change events and Alertmanager webhooks; publishes normalised records on the bus.',
-  async start(ctx: StageContext): Promise<RunningStage> {
+  async start(ctx: StageContext): Promise<RunningIngest> {
     let ready = false;
     let stopping = false;
-    const app: FastifyInstance = await buildIngestApp(ctx, { isReady: () => ready && !stopping });
+    const ports = syslogPortsFromEnv();
+    const publisher = new Publisher(ctx.bus, ctx.metrics, ctx.logger, DEFAULT_PUBLISHER_OPTIONS);
+    const app: FastifyInstance = await buildIngestApp(ctx, { isReady: () => ready && !stopping, sharedPublisher: publisher });
+    const syslog = new SyslogListeners({
+      host: ctx.config.ingest.host,
+      tcpPort: ports.tcp,
+      udpPort: ports.udp,
+      maxFrameBytes: Math.min(ctx.config.ingest.bodyLimitBytes, 1024 * 1024),
+      publisher,
+      logger: ctx.logger.child({ component: 'syslog' }),
+      metrics: ctx.metrics,
+    });
     const { host, port } = ctx.config.ingest;
     await app.listen({ host, port });
+    try {
+      await syslog.start();
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
     const address = app.server.address();
-    ctx.logger.info({ address }, 'ingest listening');
+    const bound = typeof address === 'object' && address ? address.port : port;
+    ctx.logger.info({ host, port: bound }, 'ingest listening');
     ready = true;
     const stop = async (): Promise<void> => {
       if (stopping) return;
       stopping = true;
-      await app.close();
+      await Promise.all([app.close(), syslog.stop()]);
     };
     ctx.signal.addEventListener('abort', () => void stop(), { once: true });
-    const bound = typeof address === 'object' && address ? address.port : port;
     return {
       name: 'ingest',
-      /** The HTTP port actually bound (differs from the config when it asked for 0). */
       port: bound,
+      syslogTcpPort: syslog.tcpPort,
+      syslogUdpPort: syslog.udpPort,
       ready: () => ready && !stopping,
       stop,
-    } as RunningStage & { port: number };
+    };
   },
 };
