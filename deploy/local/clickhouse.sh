@@ -149,7 +149,7 @@ EOF
 wait_ready() {
   local deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
-    if ! pid_alive "$PIDFILE"; then
+    if ! pid_alive "$PIDFILE" clickhouse; then
       show_logs "$LOG_DIR/stdout.log" "$LOG_DIR/clickhouse-server.err.log"
       die "ClickHouse exited during startup (see $LOG_DIR)"
     fi
@@ -166,7 +166,7 @@ wait_ready() {
 }
 
 cmd_start() {
-  if pid_alive "$PIDFILE"; then
+  if pid_alive "$PIDFILE" clickhouse; then
     log "already running (pid $(<"$PIDFILE"))"
     wait_ready
     return 0
@@ -192,11 +192,11 @@ cmd_start() {
 }
 
 cmd_stop() {
-  stop_pidfile "$PIDFILE" 30 clickhouse
+  stop_pidfile "$PIDFILE" 30 clickhouse clickhouse
 }
 
 cmd_status() {
-  if pid_alive "$PIDFILE"; then
+  if pid_alive "$PIDFILE" clickhouse; then
     if ping_ok; then
       echo "clickhouse: running (pid $(<"$PIDFILE")) on http://$CH_HOST:$CH_HTTP_PORT"
     else

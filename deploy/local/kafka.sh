@@ -146,20 +146,27 @@ format_storage() {
     die "kafka.tools.StorageTool format failed"
 }
 
-# 0 = answers metadata; 1 = not (yet); uses kafkajs when installed, else the broker's own "started" log line.
+# 0 = answers a metadata request (kafkajs); 1 = does not (yet); 3 = cannot tell (kafkajs not installed yet).
+probe_metadata() {
+  command -v node >/dev/null 2>&1 || return 3
+  local rc=0
+  node "$AIOPS_LOCAL_DIR/probe.mjs" kafka "$KAFKA_HOST:$KAFKA_PORT" >/dev/null 2>&1 || rc=$?
+  return $rc
+}
+
+# Readiness of the broker started from this checkout: metadata answered, or (without kafkajs) the port is open
+# and this run's log says the server started.
 probe() {
-  if command -v node >/dev/null 2>&1; then
-    local rc=0
-    node "$AIOPS_LOCAL_DIR/probe.mjs" kafka "$KAFKA_HOST:$KAFKA_PORT" >/dev/null 2>&1 || rc=$?
-    [[ $rc -eq 3 ]] || return $rc
-  fi
+  local rc=0
+  probe_metadata || rc=$?
+  [[ $rc -eq 3 ]] || return $rc
   port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$LOG_DIR/server.log" 2>/dev/null
 }
 
 wait_ready() {
   local deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
-    if ! pid_alive "$PIDFILE"; then
+    if ! pid_alive "$PIDFILE" kafka.Kafka; then
       show_logs "$LOG_DIR/stdout.log" "$LOG_DIR/server.log"
       die "Kafka exited during startup (see $LOG_DIR)"
     fi
@@ -174,17 +181,19 @@ wait_ready() {
 }
 
 cmd_start() {
-  if pid_alive "$PIDFILE"; then
+  if pid_alive "$PIDFILE" kafka.Kafka; then
     log "already running (pid $(<"$PIDFILE"))"
     wait_ready
     return 0
   fi
   if port_open "$KAFKA_PORT"; then
-    if probe; then
-      log "a Kafka broker not started from this checkout already listens on $KAFKA_HOST:$KAFKA_PORT; reusing it (stop it where it was started)"
-      return 0
-    fi
-    die "port $KAFKA_PORT is in use by another program; free it or set AIOPS_KAFKA_PORT"
+    local rc=0
+    probe_metadata || rc=$?
+    case $rc in
+      0) log "a Kafka broker not started from this checkout already listens on $KAFKA_HOST:$KAFKA_PORT; reusing it (stop it where it was started)"; return 0 ;;
+      3) log "something not started from this checkout listens on $KAFKA_HOST:$KAFKA_PORT; assuming it is Kafka (unverified: kafkajs not installed) and reusing it"; return 0 ;;
+      *) die "port $KAFKA_PORT is in use by a program that does not answer as Kafka; free it or set AIOPS_KAFKA_PORT" ;;
+    esac
   fi
   if port_open "$KAFKA_CONTROLLER_PORT"; then
     die "controller port $KAFKA_CONTROLLER_PORT is in use; free it or set AIOPS_KAFKA_CONTROLLER_PORT"
@@ -220,11 +229,11 @@ warmup() {
 }
 
 cmd_stop() {
-  stop_pidfile "$PIDFILE" 30 kafka
+  stop_pidfile "$PIDFILE" 30 kafka kafka.Kafka
 }
 
 cmd_status() {
-  if pid_alive "$PIDFILE"; then
+  if pid_alive "$PIDFILE" kafka.Kafka; then
     if probe; then
       echo "kafka: running (pid $(<"$PIDFILE")) on $KAFKA_HOST:$KAFKA_PORT"
     else

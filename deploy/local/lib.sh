@@ -37,7 +37,9 @@ apt_install() {
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand"
   if [[ $AIOPS_APT_UPDATED -eq 0 ]]; then
     log "apt-get update"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+    mkdir -p "$AIOPS_SERVICES_DIR"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$AIOPS_SERVICES_DIR/apt.log" 2>&1 ||
+      { show_logs "$AIOPS_SERVICES_DIR/apt.log"; die "apt-get update failed"; }
     AIOPS_APT_UPDATED=1
   fi
   log "apt-get install $*"
@@ -47,9 +49,9 @@ apt_install() {
     printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 755 "$policy" && created_policy=1
   fi
   local rc=0
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 || rc=$?
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$AIOPS_SERVICES_DIR/apt.log" 2>&1 || rc=$?
   if [[ $created_policy -eq 1 ]]; then as_root rm -f "$policy"; fi
-  [[ $rc -eq 0 ]] || die "apt-get install $* failed (exit $rc)"
+  [[ $rc -eq 0 ]] || { show_logs "$AIOPS_SERVICES_DIR/apt.log"; die "apt-get install $* failed (exit $rc)"; }
 }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
@@ -57,13 +59,16 @@ port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# True when the pid stored in file $1 is a live process.
+# True when the pid stored in file $1 is a live process (whose command line contains $2, when given,
+# so a stale pid file whose number was reused by another program is not mistaken for our server).
 pid_alive() {
-  local f=$1 pid
+  local f=$1 want=${2:-} pid
   [[ -s $f ]] || return 1
   pid=$(<"$f")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null
+  kill -0 "$pid" 2>/dev/null || return 1
+  [[ -z $want || ! -r /proc/$pid/cmdline ]] && return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$want"
 }
 
 # Start "$@" detached in its own session, recording its pid in $1, stdout+stderr to $2.
@@ -71,6 +76,7 @@ pid_alive() {
 spawn_detached() {
   local pidfile=$1 outfile=$2
   shift 2
+  rm -f "$pidfile" # a stale one would satisfy the wait below
   local launcher=()
   command -v setsid >/dev/null 2>&1 && launcher=(setsid)
   # shellcheck disable=SC2016
@@ -82,8 +88,8 @@ spawn_detached() {
 
 # Stop the process whose pid is in $1: SIGTERM, wait up to $2 seconds, then SIGKILL.
 stop_pidfile() {
-  local pidfile=$1 grace=${2:-20} name=${3:-process} pid i
-  if ! pid_alive "$pidfile"; then
+  local pidfile=$1 grace=${2:-20} name=${3:-process} want=${4:-} pid i
+  if ! pid_alive "$pidfile" "$want"; then
     rm -f "$pidfile"
     log "$name: not running"
     return 0
