@@ -1,0 +1,167 @@
+// Sends 10,000+ mutated requests to every receiver: no crash, no 5xx, every answer names a code,
+// and valid requests keep working afterwards.
+import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import snappy from 'snappyjs';
+import { gunzipSync } from 'node:zlib';
+import { TOPICS } from '../../platform/contracts/index.js';
+import { ingestHarness } from '../../ingest/testing/harness.js';
+import { seedRequests, type SeedRequest } from '../../ingest/testing/seeds.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CONTENT_TYPES = ['application/json', 'application/x-protobuf', 'application/x-ndjson', 'text/plain', 'application/xml', '', 'application/json; charset=utf-8', 'multipart/form-data; boundary=x', 'application/x-protobuf; x=y'];
+const ENCODINGS = [undefined, 'gzip', 'snappy', 'deflate', 'br', 'identity', 'gzip, snappy'];
+const JSON_VALUES: unknown[] = [null, 0, -1, 1e308, -1e-308, 1.7e18, '', 'x', '\u0000', '2024-13-45T99:99:99Z', true, [], {}, [[]], { a: { b: { c: [] } } }, '9'.repeat(40), 'é'.repeat(300)];
+
+function mutateJson(v: unknown, rnd: () => number, depth = 0): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map((x) => (rnd() < 0.7 ? mutateJson(x, rnd, depth + 1) : x));
+    if (rnd() < 0.1) out.push(JSON_VALUES[Math.floor(rnd() * JSON_VALUES.length)]);
+    if (rnd() < 0.1) out.pop();
+    return out;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const r = rnd();
+      if (r < 0.08) continue; // drop a field
+      if (r < 0.16) out[k] = JSON_VALUES[Math.floor(rnd() * JSON_VALUES.length)];
+      else out[k] = mutateJson(x, rnd, depth + 1);
+    }
+    if (rnd() < 0.05) out[`extra${depth}`] = JSON_VALUES[Math.floor(rnd() * JSON_VALUES.length)];
+    return out;
+  }
+  return rnd() < 0.15 ? JSON_VALUES[Math.floor(rnd() * JSON_VALUES.length)] : v;
+}
+
+function mutateBytes(b: Buffer, rnd: () => number): Buffer {
+  const out = Buffer.from(b);
+  const kind = Math.floor(rnd() * 6);
+  if (out.length === 0) return Buffer.from([Math.floor(rnd() * 256)]);
+  switch (kind) {
+    case 0: { // bit flips
+      for (let i = 0, n = 1 + Math.floor(rnd() * 8); i < n; i++) out[Math.floor(rnd() * out.length)]! ^= 1 << Math.floor(rnd() * 8);
+      return out;
+    }
+    case 1: return out.subarray(0, Math.floor(rnd() * out.length)); // truncation
+    case 2: { // random bytes inserted
+      const at = Math.floor(rnd() * out.length);
+      const junk = Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 16) }, () => Math.floor(rnd() * 256)));
+      return Buffer.concat([out.subarray(0, at), junk, out.subarray(at)]);
+    }
+    case 3: { // invalid UTF-8 sequences
+      const at = Math.floor(rnd() * out.length);
+      return Buffer.concat([out.subarray(0, at), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), out.subarray(at)]);
+    }
+    case 4: return Buffer.concat([out, out.subarray(0, Math.floor(rnd() * out.length))]); // duplicated tail
+    default: { // bytes overwritten with 0xff (huge varints)
+      const at = Math.floor(rnd() * out.length);
+      out.fill(0xff, at, Math.min(out.length, at + 1 + Math.floor(rnd() * 10)));
+      return out;
+    }
+  }
+}
+
+function plain(seed: SeedRequest): Buffer {
+  if (seed.encoding === 'gzip') return Buffer.from(gunzipSync(seed.body));
+  return seed.body;
+}
+
+interface Mutant { url: string; headers: Record<string, string>; payload: Buffer }
+
+function mutate(seed: SeedRequest, rnd: () => number): Mutant {
+  const headers: Record<string, string> = { 'content-type': seed.contentType };
+  if (seed.encoding) headers['content-encoding'] = seed.encoding;
+  let payload = seed.body;
+  const r = rnd();
+  const isJson = seed.contentType.includes('json') || seed.contentType.includes('ndjson');
+  if (r < 0.3 && isJson && !seed.encoding) {
+    // structural JSON mutation of each line
+    payload = Buffer.from(payload.toString('utf8').split('\n').map((l) => {
+      if (!l) return l;
+      try {
+        return JSON.stringify(mutateJson(JSON.parse(l), rnd));
+      } catch {
+        return l;
+      }
+    }).join('\n'));
+  } else if (r < 0.45 && seed.encoding === 'snappy') {
+    // mutate inside the compression, then recompress (valid snappy, broken protobuf)
+    payload = Buffer.from(snappy.compress(mutateBytes(Buffer.from(snappy.uncompress(seed.body)), rnd)));
+  } else if (r < 0.5 && seed.encoding === 'gzip') {
+    payload = gzipSync(mutateBytes(Buffer.from(gunzipSync(seed.body)), rnd));
+  } else if (r < 0.8) {
+    payload = mutateBytes(payload, rnd);
+  } else if (r < 0.88) {
+    headers['content-type'] = CONTENT_TYPES[Math.floor(rnd() * CONTENT_TYPES.length)]!;
+    if (!headers['content-type']) delete headers['content-type'];
+  } else if (r < 0.94) {
+    const enc = ENCODINGS[Math.floor(rnd() * ENCODINGS.length)];
+    if (enc) headers['content-encoding'] = enc;
+    else delete headers['content-encoding'];
+  } else if (r < 0.97) {
+    payload = Buffer.alloc(0);
+  } else {
+    payload = Buffer.from(Array.from({ length: Math.floor(rnd() * 512) }, () => Math.floor(rnd() * 256)));
+  }
+  void plain;
+  return { url: seed.url, headers, payload };
+}
+
+describe('ingest fuzzing', () => {
+  it('answers 10,000 mutated requests without a crash or a 5xx, and keeps serving', async () => {
+    const h = await ingestHarness({ AIOPS_INGEST_BODY_LIMIT: String(256 * 1024) }, { record: false });
+    try {
+      const seeds = seedRequests();
+      const rnd = mulberry32(20240501);
+      const statuses = new Map<number, number>();
+      const fiveXX: Array<{ url: string; status: number; body: string }> = [];
+      const N = Number(process.env.FUZZ_N ?? 10_000);
+      for (let i = 0; i < N; i += 50) {
+        const batch = Array.from({ length: 50 }, () => mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd));
+        const results = await Promise.all(batch.map(async (m) => {
+          const t0 = performance.now();
+          const res = await h.app.inject({ method: 'POST', url: m.url, headers: m.headers, payload: m.payload });
+          const dt = performance.now() - t0;
+          if (process.env.FUZZ_DEBUG && dt > 200) console.log('slow', dt.toFixed(0), m.url, JSON.stringify(m.headers), res.statusCode, m.payload.length, res.body.slice(0, 200));
+          return res;
+        }));
+        results.forEach((res, j) => {
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          if (res.statusCode >= 500) fiveXX.push({ url: batch[j]!.url, status: res.statusCode, body: res.body.slice(0, 300) });
+          if (res.statusCode >= 400) {
+            // Every refusal names the problem.
+            const text = res.headers['content-type']?.toString().includes('protobuf') ? res.rawPayload.toString('latin1') : res.body;
+            expect(text.length).toBeGreaterThan(10);
+          }
+        });
+      }
+      expect(fiveXX.slice(0, 5)).toEqual([]);
+      const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+      expect(total).toBe(N);
+      // Both outcomes occur: some mutants are still valid, most are refused with 4xx.
+      expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+      expect([...statuses.keys()].some((s) => s >= 400 && s < 500)).toBe(true);
+      // Still serving: every seed is accepted afterwards.
+      for (const s of seedRequests(1)) {
+        const headers: Record<string, string> = { 'content-type': s.contentType };
+        if (s.encoding) headers['content-encoding'] = s.encoding;
+        const res = await h.app.inject({ method: 'POST', url: s.url, headers, payload: s.body });
+        expect([200, 204], `${s.name}: ${res.body}`).toContain(res.statusCode);
+      }
+      void TOPICS;
+    } finally {
+      await h.close();
+    }
+  }, 180_000);
+});
