@@ -40,7 +40,8 @@ export async function runScenario(
   const pipeline = await runStages(stages, config, { logger, opsServer: false });
   let records = 0;
   try {
-    await pipeline.bus.publish(TOPICS.topology, [{ key: SHOP_TOPOLOGY.tenant, value: SHOP_TOPOLOGY }]);
+    const tenant = spec.tenant ?? 'default';
+    await pipeline.bus.publish(TOPICS.topology, [{ key: tenant, value: { ...SHOP_TOPOLOGY, tenant } }]);
     let metrics: Parameters<typeof pipeline.bus.publish<typeof TOPICS.metrics>>[1][number][] = [];
     let logs: Parameters<typeof pipeline.bus.publish<typeof TOPICS.logs>>[1][number][] = [];
     let changes: Parameters<typeof pipeline.bus.publish<typeof TOPICS.changes>>[1][number][] = [];
@@ -68,7 +69,7 @@ export async function runScenario(
     await flush();
     onProgress(scenario.minutes, scenario.minutes);
     const store = pipeline.store!;
-    const all = (await store.queryIncidents({ tenant: 'default', limit: 500 })).items;
+    const all = (await store.queryIncidents({ tenant, limit: 500 })).items;
     const inWindow = (i: Incident) => i.openedAt >= scenario.faultAt - 10 * 60_000 && i.openedAt <= scenario.faultAt + spec.faultMinutes * 60_000;
     const candidates = all.filter(inWindow).sort((a, b) => b.anomalyCount - a.anomalyCount);
     const incident = candidates[0] ?? null;

@@ -17,6 +17,8 @@ export interface ScenarioSpec {
   faultMinutes: number;
   tailMinutes: number;
   logsPerMinute: number;
+  /** Tenant of every generated record (tests isolate runs by tenant). */
+  tenant?: string;
 }
 
 export const DEFAULT_SPEC: Omit<ScenarioSpec, 'fault' | 'seed'> = { warmupMinutes: 720, faultMinutes: 40, tailMinutes: 30, logsPerMinute: 4 };
@@ -37,7 +39,6 @@ interface Profile {
 
 const MINUTE = 60_000;
 const DAY_MINUTES = 1440;
-const TENANT = 'default';
 const START = Date.UTC(2026, 9, 5, 0, 0, 0);
 const CALL_WEIGHT = 0.6;
 const ERROR_PROPAGATION = 0.6;
@@ -53,9 +54,11 @@ export class Scenario {
   private readonly callees = new Map<string, string[]>();
   private readonly profiles = new Map<string, Profile>();
   private readonly severity: number;
+  private readonly tenant: string;
   private readonly benignDeploys: Array<{ ts: number; service: string; version: string }> = [];
 
   constructor(readonly spec: ScenarioSpec) {
+    this.tenant = spec.tenant ?? 'default';
     this.rng = new SeededRandom(spec.seed * 7919 + FAULT_KINDS.indexOf(spec.fault) * 104729);
     this.startAt = START + (spec.seed % 7) * DAY_MINUTES * MINUTE;
     this.target = this.rng.pick(FAULT_TARGETS);
@@ -154,12 +157,12 @@ export class Scenario {
   }
 
   private point(service: string, name: string, kind: 'gauge' | 'counter', ts: number, value: number): MetricPoint {
-    return { id: stableId('mp', TENANT, service, name, ts), tenant: TENANT, ts, service, name, kind, value: Math.round(value * 1e4) / 1e4, labels: { env: 'prod' } };
+    return { id: stableId('mp', this.tenant, service, name, ts), tenant: this.tenant, ts, service, name, kind, value: Math.round(value * 1e4) / 1e4, labels: { env: 'prod' } };
   }
 
   private change(service: string, ts: number, version: string): ChangeEvent {
     return {
-      id: stableId('chg', TENANT, service, ts), tenant: TENANT, ts, service, kind: 'deploy',
+      id: stableId('chg', this.tenant, service, ts), tenant: this.tenant, ts, service, kind: 'deploy',
       summary: `deploy ${service} ${version}`, source: 'demo-ci', attributes: { version },
     };
   }
@@ -181,7 +184,7 @@ export class Scenario {
         body = `GET /api/${svc}/items/${Math.floor(this.rng.next() * 10000)} 200 in ${Math.round(latency * this.rng.between(0.5, 1.1))} ms`;
       }
       slice.logs.push({
-        id: stableId('log', TENANT, svc, at, i), tenant: TENANT, ts: at, service: svc, host: `${svc}-${i % 3}`,
+        id: stableId('log', this.tenant, svc, at, i), tenant: this.tenant, ts: at, service: svc, host: `${svc}-${i % 3}`,
         severity, body, attributes: { pod: `${svc}-${i % 3}` },
       });
     }

@@ -13,6 +13,8 @@ export interface KafkaBusOptions {
   partitions: number;
   replicationFactor: number;
   logger: Logger;
+  /** Prepended to every topic name, so environments (or test runs) can share one cluster. */
+  topicPrefix?: string;
   /** How long to wait for a broker before giving up at start. */
   connectTimeoutMs?: number;
 }
@@ -33,7 +35,10 @@ export class KafkaBus implements Bus {
   private admin: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
 
+  private readonly prefix: string;
+
   constructor(private readonly options: KafkaBusOptions) {
+    this.prefix = options.topicPrefix ?? '';
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -71,8 +76,9 @@ export class KafkaBus implements Bus {
   private async ensureTopics(): Promise<void> {
     const admin = this.admin!;
     const existing = new Set(await admin.listTopics());
-    const missing = Object.values(TOPICS).filter((t) => !existing.has(t));
+    const missing = Object.values(TOPICS).map((t) => this.physical(t)).filter((t) => !existing.has(t));
     if (missing.length === 0) return;
+    // Several stage processes may race to create the topics; what matters is that they exist after.
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({
@@ -80,14 +86,17 @@ export class KafkaBus implements Bus {
         numPartitions: this.options.partitions,
         replicationFactor: this.options.replicationFactor,
       })),
-    });
+    }).catch(() => false);
+    const now = new Set(await admin.listTopics());
+    const still = missing.filter((t) => !now.has(t));
+    if (still.length > 0) throw new Error(`could not create topics ${still.join(', ')}`);
   }
 
   async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
     if (messages.length === 0) return;
     if (!this.producer) throw new AiopsError('BUS_UNAVAILABLE', 'The Kafka producer is not connected.');
     await this.producer.send({
-      topic,
+      topic: this.physical(topic),
       acks: -1,
       messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })),
     });
@@ -97,13 +106,15 @@ export class KafkaBus implements Bus {
     const consumer = this.kafka.consumer({
       groupId: options.group,
       allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 20_000,
+      // Generous: a busy host must not turn slow heartbeats into a rebalance storm.
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 200,
     });
     await consumer.connect();
-    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({ topics: options.topics.map((t) => this.physical(t)), fromBeginning: options.fromBeginning ?? true });
+    const logical = new Map(options.topics.map((t) => [this.physical(t), t]));
     this.consumers.add(consumer);
     await consumer.run({
       autoCommit: false,
@@ -117,7 +128,7 @@ export class KafkaBus implements Bus {
           } catch {
             value = { __undecodable: m.value?.toString('base64') ?? '' };
           }
-          return { topic: batch.topic as TopicName, key: m.key?.toString('utf8') ?? '', value, partition: batch.partition, offset: m.offset };
+          return { topic: logical.get(batch.topic)!, key: m.key?.toString('utf8') ?? '', value, partition: batch.partition, offset: m.offset };
         });
         await options.handler(decoded);
         const last = batch.messages[batch.messages.length - 1]!;
@@ -132,6 +143,10 @@ export class KafkaBus implements Bus {
         await consumer.disconnect();
       },
     };
+  }
+
+  private physical(topic: TopicName): string {
+    return `${this.prefix}${topic}`;
   }
 
   async idle(): Promise<void> {}

@@ -12,6 +12,7 @@ export async function openBus(config: AiopsConfig, logger: Logger, role: string)
       clientId: `${config.kafka.clientId}-${role}`,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
+      topicPrefix: config.kafka.topicPrefix,
       logger,
     })
     : new MemoryBus({ onHandlerError: (err, group) => logger.error({ err, group }, 'bus handler failed; the batch will be retried') });

@@ -8,7 +8,7 @@ export interface AiopsConfig {
   store: 'duckdb' | 'clickhouse';
   dataDir: string;
   logLevel: string;
-  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number };
+  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; topicPrefix: string };
   clickhouse: { url: string; database: string; username: string; password: string };
   ingest: { host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number };
   api: { host: string; port: number; apiKeys: string[] };
@@ -35,6 +35,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_KAFKA_CLIENT_ID', default: 'aiops', description: 'Kafka client id prefix; the stage name is appended.' },
   { name: 'AIOPS_KAFKA_PARTITIONS', default: '6', description: 'Partitions for topics the pipeline creates; the upper bound on consumers per group.' },
   { name: 'AIOPS_KAFKA_REPLICATION', default: '1', description: 'Replication factor for topics the pipeline creates (3 in production).' },
+  { name: 'AIOPS_KAFKA_TOPIC_PREFIX', default: '', description: 'Prepended to every topic name (e.g. `staging.`), so several environments can share one cluster.' },
   { name: 'AIOPS_CLICKHOUSE_URL', default: '', description: 'ClickHouse HTTP URL, e.g. `http://127.0.0.1:8123`.' },
   { name: 'AIOPS_CLICKHOUSE_DATABASE', default: 'aiops', description: 'ClickHouse database; created by `aiops migrate` when missing.' },
   { name: 'AIOPS_CLICKHOUSE_USER', default: 'default', description: 'ClickHouse user.' },
@@ -123,6 +124,8 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       }
     }
   }
+  const topicPrefix = get('AIOPS_KAFKA_TOPIC_PREFIX') ?? '';
+  if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) problems.push(`AIOPS_KAFKA_TOPIC_PREFIX: only A-Z a-z 0-9 . _ - are allowed in topic names, got ${JSON.stringify(topicPrefix)}`);
   const database = get('AIOPS_CLICKHOUSE_DATABASE') ?? 'aiops';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
@@ -137,6 +140,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       clientId: get('AIOPS_KAFKA_CLIENT_ID') ?? 'aiops',
       partitions: int('AIOPS_KAFKA_PARTITIONS', 6, 1, 10_000),
       replicationFactor: int('AIOPS_KAFKA_REPLICATION', 1, 1, 16),
+      topicPrefix: get('AIOPS_KAFKA_TOPIC_PREFIX') ?? '',
     },
     clickhouse: {
       url: chUrl,

@@ -55,7 +55,7 @@ describe('in-process bus', () => {
     const bus = new MemoryBus();
     const good: string[] = [];
     const dead: string[] = [];
-    await consumeValidated({ bus, group: 'v', topics: [TOPICS.changes], handler: async (rs) => void good.push(...rs.map((r) => r.value.id)) });
+    await consumeValidated({ bus, group: 'v', topics: [TOPICS.changes], handler: async (rs) => void good.push(...rs.map((r) => (r.value as ChangeEvent).id)) });
     await bus.subscribe({ group: 'dlq', topics: [TOPICS.deadLetter], handler: async (b) => void dead.push(...b.map((m) => (m.value as { reason: string }).reason)) });
     await bus.publish(TOPICS.changes, [{ key: 'k', value: change(1) }, { key: 'k', value: { ...change(2), ts: 'yesterday' } as unknown as ChangeEvent }]);
     await bus.idle();

@@ -1,0 +1,213 @@
+// `npm run bench:ingest`: records/s per core of the ingest receivers for OTLP-protobuf logs,
+// Prometheus remote_write samples and NDJSON logs, into the in-process bus and (when
+// AIOPS_KAFKA_BROKERS is set) into Kafka, with the raw kafkajs producer ceiling for the same
+// records measured in the same run. Prints the figures and writes bench/results/ingest.json.
+//   env: AIOPS_KAFKA_BROKERS (unset: Kafka figures are reported as not measured),
+//        BENCH_SECONDS (default 3 per scenario), BENCH_BATCH (records per request, default 1000),
+//        BENCH_CONCURRENCY (requests in flight, default 8)
+// Requests go through Fastify's inject() (no sockets), so the figures are the receivers' own cost:
+// decode, normalise, validate, id, publish. "Per core" divides by this process's CPU seconds.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import pino from 'pino';
+import type { Bus, OutgoingMessage, SubscribeOptions, Subscription } from '../platform/bus/bus.js';
+import { KafkaBus } from '../platform/bus/kafka-bus.js';
+import { MemoryBus } from '../platform/bus/memory-bus.js';
+import { loadConfig } from '../platform/config/config.js';
+import { TOPICS, type TopicName, type TopicPayloads } from '../platform/contracts/index.js';
+import { createMetrics } from '../platform/telemetry/metrics.js';
+import { buildIngestApp } from '../ingest/app.js';
+import { ndjsonLogs, otlpLogsProto, remoteWriteBody } from '../ingest/testing/seeds.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const BROKERS = (process.env.AIOPS_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const BENCH_PREFIX = 'bench.';
+
+interface Scenario {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  /** A few distinct bodies, cycled. */
+  bodies: Buffer[];
+  records: number;
+}
+
+function scenarios(): Scenario[] {
+  const series = Math.max(1, Math.round(BATCH / 10));
+  return [
+    { name: 'otlp_protobuf_logs', url: '/v1/logs', headers: { 'content-type': 'application/x-protobuf' }, bodies: [0, 1, 2, 3].map((s) => otlpLogsProto(BATCH, s)), records: BATCH },
+    { name: 'remote_write_samples', url: '/api/v1/write', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, bodies: [0, 1, 2, 3].map((s) => remoteWriteBody(series, 10, s)), records: series * 10 },
+    { name: 'ndjson_logs', url: '/v1/ndjson/logs', headers: { 'content-type': 'application/x-ndjson' }, bodies: [0, 1, 2, 3].map((s) => ndjsonLogs(BATCH, s)), records: BATCH },
+  ];
+}
+
+/** Publishes to `bench.`-prefixed topics so the figures never mix with a running pipeline's data. */
+class PrefixedBus implements Bus {
+  readonly kind = 'kafka' as const;
+  constructor(private readonly inner: Bus) {}
+  connect() { return this.inner.connect(); }
+  subscribe(o: SubscribeOptions): Promise<Subscription> { return this.inner.subscribe(o); }
+  idle() { return this.inner.idle(); }
+  close() { return this.inner.close(); }
+  publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
+    return this.inner.publish(`${BENCH_PREFIX}${topic}` as K, messages);
+  }
+}
+
+/** Records the messages one request publishes, for the raw-producer ceiling on the same records. */
+class CapturingBus extends MemoryBus {
+  captured: Array<{ topic: string; messages: Array<{ key: string; value: string }> }> = [];
+  override async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
+    this.captured.push({ topic: `${BENCH_PREFIX}${topic}`, messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })) });
+  }
+}
+
+interface Figure {
+  records: number;
+  requests: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  recordsPerSecond: number;
+  recordsPerCpuSecond: number;
+  refused: number;
+}
+
+async function drive(bus: Bus, s: Scenario, seconds: number, concurrency: number): Promise<Figure> {
+  const app = await buildIngestApp({ config: loadConfig({}, { AIOPS_INGEST_BODY_LIMIT: String(64 * 1024 * 1024) }), logger: pino({ level: 'silent' }), metrics: createMetrics(false), bus });
+  await app.ready();
+  // Warm-up: JIT, protobuf codegen, Kafka metadata.
+  for (let i = 0; i < 5; i++) await app.inject({ method: 'POST', url: s.url, headers: s.headers, payload: s.bodies[i % s.bodies.length]! });
+  let records = 0;
+  let requests = 0;
+  let refused = 0;
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const worker = async () => {
+    while (Date.now() < end) {
+      const res = await app.inject({ method: 'POST', url: s.url, headers: s.headers, payload: s.bodies[n++ % s.bodies.length]! });
+      requests++;
+      if (res.statusCode >= 200 && res.statusCode < 300) records += s.records;
+      else refused++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  await app.close();
+  return { records, requests, wallSeconds: wall, cpuSeconds, recordsPerSecond: records / wall, recordsPerCpuSecond: records / cpuSeconds, refused };
+}
+
+async function rawProducerCeiling(s: Scenario, seconds: number, concurrency: number): Promise<Figure> {
+  // The exact messages ingest publishes for this scenario's bodies, sent with the bus's producer settings.
+  const capture = new CapturingBus();
+  const app = await buildIngestApp({ config: loadConfig({}, { AIOPS_INGEST_BODY_LIMIT: String(64 * 1024 * 1024) }), logger: pino({ level: 'silent' }), metrics: createMetrics(false), bus: capture });
+  const perBody: Array<Array<{ topic: string; messages: Array<{ key: string; value: string }> }>> = [];
+  for (const body of s.bodies) {
+    capture.captured = [];
+    await app.inject({ method: 'POST', url: s.url, headers: s.headers, payload: body });
+    perBody.push(capture.captured);
+  }
+  await app.close();
+  const kafka = new Kafka({ clientId: 'aiops-bench-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const send = (i: number) => Promise.all(perBody[i % perBody.length]!.map((c) => producer.send({ topic: c.topic, acks: -1, messages: c.messages })));
+  for (let i = 0; i < 3; i++) await send(i);
+  let records = 0;
+  let requests = 0;
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < end) {
+      await send(n++);
+      requests++;
+      records += s.records;
+    }
+  }));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  await producer.disconnect();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { records, requests, wallSeconds: wall, cpuSeconds, recordsPerSecond: records / wall, recordsPerCpuSecond: records / cpuSeconds, refused: 0 };
+}
+
+async function ensureBenchTopics(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'aiops-bench-admin', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [TOPICS.logs, TOPICS.metrics, TOPICS.deadLetter].map((t) => `${BENCH_PREFIX}${t}`).filter((t) => !existing.has(t));
+    if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    when: new Date().toISOString(),
+    node: process.version,
+    batch: BATCH,
+    concurrency: CONCURRENCY,
+    secondsPerScenario: SECONDS,
+    method: 'Fastify inject() into buildIngestApp; per core = records / CPU seconds of this process',
+    memory: {} as Record<string, Figure>,
+    kafka: {} as Record<string, unknown>,
+  };
+  console.log(`bench:ingest  batch=${BATCH} records/request  concurrency=${CONCURRENCY}  ${SECONDS}s per scenario`);
+  console.log('\n-- into the in-process bus (one consuming group) --');
+  for (const s of scenarios()) {
+    const bus = new MemoryBus();
+    const sub = await bus.subscribe({ group: 'bench-sink', topics: [TOPICS.logs, TOPICS.metrics], handler: async () => {} });
+    const f = await drive(bus, s, SECONDS, CONCURRENCY);
+    await sub.stop();
+    await bus.close();
+    (results.memory as Record<string, Figure>)[s.name] = f;
+    console.log(`${s.name.padEnd(22)} ${fmt(f.recordsPerCpuSecond).padStart(10)} records/s per core   ${fmt(f.recordsPerSecond).padStart(10)} records/s wall   (${fmt(f.records)} records, ${f.refused} refused)`);
+  }
+
+  console.log('\n-- into Kafka (bench.-prefixed topics), with the raw kafkajs producer ceiling --');
+  if (BROKERS.length === 0) {
+    console.log('not measured: AIOPS_KAFKA_BROKERS is not set (e.g. bash deploy/local/kafka.sh start; AIOPS_KAFKA_BROKERS=127.0.0.1:9092 npm run bench:ingest)');
+    results.kafka = { measured: false, reason: 'AIOPS_KAFKA_BROKERS not set' };
+  } else {
+    try {
+      await ensureBenchTopics();
+      const kafkaResults: Record<string, unknown> = { measured: true, brokers: BROKERS };
+      for (const s of scenarios()) {
+        const kbus = new KafkaBus({ brokers: BROKERS, clientId: 'aiops-bench-ingest', partitions: 6, replicationFactor: 1, logger: pino({ level: 'silent' }) });
+        await kbus.connect();
+        const viaIngest = await drive(new PrefixedBus(kbus), s, SECONDS, CONCURRENCY);
+        await kbus.close();
+        const raw = await rawProducerCeiling(s, SECONDS, CONCURRENCY);
+        const ratio = viaIngest.recordsPerSecond / raw.recordsPerSecond;
+        kafkaResults[s.name] = { ingest: viaIngest, rawProducer: raw, ingestShareOfRawCeiling: ratio };
+        console.log(`${s.name.padEnd(22)} ingest ${fmt(viaIngest.recordsPerSecond).padStart(9)} records/s wall (${fmt(viaIngest.recordsPerCpuSecond)}/s per core)   raw producer ${fmt(raw.recordsPerSecond).padStart(9)} records/s wall (${fmt(raw.recordsPerCpuSecond)}/s per core)   ingest = ${(ratio * 100).toFixed(0)}% of ceiling${viaIngest.refused ? `   (${viaIngest.refused} refused)` : ''}`);
+      }
+      results.kafka = kafkaResults;
+    } catch (err) {
+      console.log(`not measured: Kafka at ${BROKERS.join(',')} failed (${(err as Error).message})`);
+      results.kafka = { measured: false, reason: (err as Error).message };
+    }
+  }
+
+  const out = join(resolve(here), 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'ingest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${join('bench', 'results', 'ingest.json')}`);
+}
+
+await main();
