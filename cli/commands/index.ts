@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerBench } from './bench/index.js';
 import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
+import { registerTemplates } from './templates.js';
 
 export function registerCommands(program: Command): void {
   registerStageCommands(program);
   registerDemo(program);
   registerBench(program);
+  registerTemplates(program);
 }

@@ -1,0 +1,95 @@
+// Families: clusters of the same length that are equal everywhere except at one position p,
+// where each holds a different word. When a family collects enough distinct words, position p
+// is a parameter ("removing chargen", "removing daytime", ... -> "removing <*>") and the miner
+// generalises it. Enumerations (states, verbs) have few values and stay apart; real parameters
+// (user names, services, hosts) keep producing new values and cross the threshold.
+import { Cluster, K_LIT } from './cluster.js';
+import { C_ALPHA, charClass } from './char-classes.js';
+import { LANE_A_SEED, LANE_B_SEED, hashRangeA, hashRangeB, laneKey, mixA, mixB } from './ids.js';
+
+export interface Family {
+  readonly key: number;
+  readonly position: number;
+  readonly members: Cluster[];
+}
+
+const HOLE = 0x2d4c1b;
+
+/** Is this literal a word that may turn out to be a parameter (contains a letter)? */
+export function isWordToken(t: string): boolean {
+  for (let i = 0; i < t.length; i++) if (charClass(t.charCodeAt(i)) & C_ALPHA) return true;
+  return false;
+}
+
+export class FamilyIndex {
+  private readonly families = new Map<number, Family>();
+
+  get size(): number {
+    return this.families.size;
+  }
+
+  /** Positions of `c` eligible for generalisation: word literals, keeping another word literal. */
+  static eligiblePositions(c: Cluster): number[] {
+    const words: number[] = [];
+    for (let i = 0; i < c.tokens.length; i++) if (c.kinds[i] === K_LIT && isWordToken(c.tokens[i]!)) words.push(i);
+    return words.length >= 2 ? words : [];
+  }
+
+  /** Register c in the family of each eligible position; returns the families it joined. */
+  add(c: Cluster): Family[] {
+    const positions = FamilyIndex.eligiblePositions(c);
+    if (positions.length === 0) return [];
+    const n = c.tokens.length;
+    const ha = new Int32Array(n);
+    const hb = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = c.tokens[i]!;
+      ha[i] = mixA(hashRangeA(t, 0, t.length), c.kinds[i]!);
+      hb[i] = mixB(hashRangeB(t, 0, t.length), c.kinds[i]!);
+    }
+    const joined: Family[] = [];
+    for (const p of positions) {
+      let a = mixA(LANE_A_SEED, n);
+      let b = mixB(LANE_B_SEED, n);
+      a = mixA(a, p);
+      b = mixB(b, p);
+      for (let i = 0; i < n; i++) {
+        a = mixA(a, i === p ? HOLE : ha[i]!);
+        b = mixB(b, i === p ? HOLE : hb[i]!);
+      }
+      const key = laneKey(a, b);
+      let f = this.families.get(key);
+      if (!f) this.families.set(key, (f = { key, position: p, members: [] }));
+      f.members.push(c);
+      c.familyKeys.push(key);
+      joined.push(f);
+    }
+    return joined;
+  }
+
+  remove(c: Cluster): void {
+    for (const key of c.familyKeys) {
+      const f = this.families.get(key);
+      if (!f) continue;
+      const i = f.members.indexOf(c);
+      if (i >= 0) f.members.splice(i, 1);
+      if (f.members.length === 0) this.families.delete(key);
+    }
+    c.familyKeys = [];
+  }
+
+  /** Members of f that really are equal to the first one except at f.position (guards against hash collisions). */
+  static verifiedMembers(f: Family): Cluster[] {
+    const first = f.members[0];
+    if (!first) return [];
+    const p = f.position;
+    return f.members.filter((m) => {
+      if (m.tokens.length !== first.tokens.length) return false;
+      for (let i = 0; i < m.tokens.length; i++) {
+        if (i === p) continue;
+        if (m.tokens[i] !== first.tokens[i] || m.kinds[i] !== first.kinds[i]) return false;
+      }
+      return m.kinds[p] === K_LIT;
+    });
+  }
+}

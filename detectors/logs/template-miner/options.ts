@@ -1,0 +1,83 @@
+// Miner options and the one default configuration used for every source.
+import { AiopsError } from '../../../platform/errors/aiops-error.js';
+import { BUILTIN_MASKS, type BuiltinMask, type UserMask } from './masking.js';
+
+export interface TemplateMinerOptions {
+  /** LRU cap on live clusters; the least recently seen are evicted beyond it. Default 10,000. */
+  maxClusters?: number;
+  /** Signatures kept in the fast-path cache (per generation of a two-generation LRU). Default 50,000. */
+  cacheSize?: number;
+  /** Tokens per message; the rest of a longer message becomes one parameter. Default 256. */
+  maxTokens?: number;
+  /** Distinct words seen at one position (all else equal) before it becomes a parameter. Default 5. */
+  variableMinValues?: number;
+  /** Same, for the first token of a message (usually a verb or subject, so stricter). Default 8. */
+  leadingVariableMinValues?: number;
+  /** Old-id -> new-id aliases kept after merges. Default 4 x maxClusters. */
+  maxAliases?: number;
+  /** Extra per-source masks (regular expressions), applied before the built-in ones. */
+  masks?: UserMask[];
+  /** Built-in masks to switch off. */
+  disableMasks?: BuiltinMask[];
+}
+
+export type ResolvedOptions = Required<Omit<TemplateMinerOptions, 'masks' | 'disableMasks'>> & {
+  masks: UserMask[];
+  disableMasks: BuiltinMask[];
+};
+
+export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
+  maxClusters: 10_000,
+  cacheSize: 50_000,
+  maxTokens: 256,
+  variableMinValues: 5,
+  leadingVariableMinValues: 8,
+  maxAliases: 40_000,
+  masks: [],
+  disableMasks: [],
+});
+
+function positiveInt(name: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isInteger(v) || v < min) {
+    throw new AiopsError('CONFIG_INVALID', `template miner option ${name} must be an integer >= ${min} (got ${String(v)})`);
+  }
+  return v;
+}
+
+export function resolveOptions(o: TemplateMinerOptions = {}): ResolvedOptions {
+  const maxClusters = positiveInt('maxClusters', o.maxClusters ?? DEFAULT_OPTIONS.maxClusters);
+  const masks = (o.masks ?? []).map((m) => {
+    if (!m || typeof m.name !== 'string' || m.name === '') {
+      throw new AiopsError('CONFIG_INVALID', 'each template miner mask needs a non-empty name');
+    }
+    const pattern = m.pattern instanceof RegExp ? m.pattern.source : m.pattern;
+    const flags = m.pattern instanceof RegExp ? m.pattern.flags : (m.flags ?? '');
+    try {
+      new RegExp(pattern, flags.replace('g', '') + 'g');
+    } catch (err) {
+      throw new AiopsError('CONFIG_INVALID', `template miner mask ${m.name}: invalid regular expression`, undefined, { cause: err });
+    }
+    return { name: m.name, pattern, flags: flags.replace('g', '') };
+  });
+  if (masks.length > 250) throw new AiopsError('CONFIG_INVALID', 'at most 250 template miner masks');
+  const disableMasks = [...(o.disableMasks ?? [])];
+  for (const d of disableMasks) {
+    if (!(BUILTIN_MASKS as readonly string[]).includes(d)) {
+      throw new AiopsError('CONFIG_INVALID', `unknown built-in mask ${String(d)}; known: ${BUILTIN_MASKS.join(', ')}`);
+    }
+  }
+  return {
+    maxClusters,
+    cacheSize: positiveInt('cacheSize', o.cacheSize ?? DEFAULT_OPTIONS.cacheSize),
+    maxTokens: positiveInt('maxTokens', o.maxTokens ?? DEFAULT_OPTIONS.maxTokens, 2),
+    variableMinValues: positiveInt('variableMinValues', o.variableMinValues ?? DEFAULT_OPTIONS.variableMinValues, 2),
+    leadingVariableMinValues: positiveInt(
+      'leadingVariableMinValues',
+      o.leadingVariableMinValues ?? DEFAULT_OPTIONS.leadingVariableMinValues,
+      2,
+    ),
+    maxAliases: positiveInt('maxAliases', o.maxAliases ?? Math.max(4 * maxClusters, 1000), 0),
+    masks,
+    disableMasks,
+  };
+}
