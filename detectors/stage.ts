@@ -8,9 +8,11 @@ import { consumeValidated, type TypedRecord } from '../platform/bus/consume-vali
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import type { Store } from '../platform/store/store.js';
 import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
+import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addToBucket, BUCKET_MS, type BucketState } from './log-error-rate.js';
 import { seriesKey, seriesSubject } from './series-key.js';
+import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
 
@@ -18,6 +20,7 @@ interface SeriesState {
   detector: SeriesDetector;
   counter?: CounterState;
   bucket?: BucketState;
+  sustained: SustainedState;
   dirty: boolean;
 }
 
@@ -25,6 +28,7 @@ interface SerializedSeries {
   detector: ReturnType<SeriesDetector['snapshot']>;
   counter?: CounterState;
   bucket?: BucketState;
+  sustained?: SustainedState;
 }
 
 /** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
@@ -32,7 +36,10 @@ export class SeriesBank {
   private readonly series = new Map<string, SeriesState>();
   private version = Date.now();
 
-  constructor(private readonly store: Store | undefined) {}
+  constructor(
+    private readonly store: Store | undefined,
+    private readonly detectorConfig?: Partial<SeriesDetectorConfig>,
+  ) {}
 
   get size(): number {
     return this.series.size;
@@ -46,14 +53,18 @@ export class SeriesBank {
       const found = this.store ? await this.store.getCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, missing) : [];
       for (const c of found) {
         const s = JSON.parse(c.state) as SerializedSeries;
-        const state: SeriesState = { detector: SeriesDetector.restore(s.detector), dirty: false };
+        const state: SeriesState = {
+          detector: SeriesDetector.restore(s.detector, this.detectorConfig),
+          sustained: s.sustained ?? { seen: 0, run: 0 },
+          dirty: false,
+        };
         if (s.counter) state.counter = s.counter;
         if (s.bucket) state.bucket = s.bucket;
         this.series.set(`${tenant}\u0000${c.key}`, state);
       }
       for (const k of missing) {
         const id = `${tenant}\u0000${k}`;
-        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(), dirty: false });
+        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, dirty: false });
       }
     }
   }
@@ -71,7 +82,7 @@ export class SeriesBank {
       if (!s.dirty) continue;
       s.dirty = false;
       const [tenant, key] = id.split('\u0000') as [string, string];
-      const payload: SerializedSeries = { detector: s.detector.snapshot() };
+      const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained };
       if (s.counter) payload.counter = s.counter;
       if (s.bucket) payload.bucket = s.bucket;
       const list = byTenant.get(tenant) ?? [];
@@ -87,16 +98,18 @@ export class SeriesBank {
   }
 }
 
-function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], ts: number, v: SeriesVerdict, evidence: Record<string, string>): Anomaly {
+function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], ts: number, v: SeriesVerdict, s: SustainedVerdict, evidence: Record<string, string>): Anomaly {
+  if (s.detector === 'sustained-deviation') evidence = { ...evidence, consecutive_points_outside_band: String(s.run) };
   return {
-    id: stableId('an', tenant, key, ts, v.detector),
+    // One anomaly per series and timestamp, whichever rule flagged it: a replay maps to the same id.
+    id: stableId('an', tenant, key, ts),
     tenant,
     ts,
     service,
     signal,
     subject,
-    detector: v.detector,
-    score: Math.min(1, Math.max(0, v.score)),
+    detector: s.detector,
+    score: Math.min(1, Math.max(0, s.score)),
     observed: v.observed,
     expected: v.expected,
     lower: v.lower,
@@ -130,7 +143,8 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
     s.dirty = true;
     if (value === undefined) continue;
     const v = s.detector.update(p.ts, value);
-    if (v.isAnomaly) out.push(toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, { kind: p.kind }));
+    const verdict = applySustainedRule(s.sustained, v);
+    if (verdict.anomalous) out.push(toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, verdict, { kind: p.kind }));
   }
   for (const r of [...logs].sort((a, b) => a.ts - b.ts)) {
     const key = `${r.service}|log_error_ratio`;
@@ -140,10 +154,11 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
     s.dirty = true;
     for (const b of closed) {
       const v = s.detector.update(b.start + BUCKET_MS, b.ratio);
-      if (v.isAnomaly && v.direction === 'up') {
+      const verdict = applySustainedRule(s.sustained, v);
+      if (verdict.anomalous && v.observed > v.expected) {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
         b.samples.forEach((line, i) => (evidence[`sample_${i + 1}`] = line));
-        out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', b.start + BUCKET_MS, v, evidence));
+        out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', b.start + BUCKET_MS, v, verdict, evidence));
       }
     }
   }
