@@ -453,6 +453,7 @@ const RE_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 const RE_HEX = /^(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,})$/;
 const RE_NUM = /^[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?%?$/;
 const RE_TIME = /(?:^\d{4}-\d{2}-\d{2})|(?:\d{1,2}:\d{2}(?::\d{2})?)|(?:^\d{1,2}\/\d{1,2}\/\d{2,4}$)/;
+const RE_QUANTITY = /^[-+]?\d+(?:[.,]\d+)?\s?([A-Za-zµ]{1,12})$/;
 const RE_URL = /^[A-Za-z][\w+.-]*:\/\//;
 const RE_EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const RE_PATH = /^(?:\.{0,2}\/|~\/|[A-Za-z]:\\|\\\\)|\/.*\//;
@@ -468,6 +469,8 @@ export function valueClass(value: string): string {
   if (RE_IPV4.test(v) || (v.includes(':') && RE_IPV6.test(v) && /\d/.test(v) && v.split(':').length > 2)) return 'ip';
   if (RE_UUID.test(v)) return 'uuid';
   if (RE_NUM.test(v)) return 'num';
+  const q = RE_QUANTITY.exec(v);
+  if (q !== null && UNIT_WORDS.has(q[1]!)) return 'quantity';
   if (RE_HEX.test(v)) return 'hex';
   if (RE_EMAIL.test(v)) return 'email';
   if (RE_TIME.test(v) || DATE_WORDS.has(v)) return 'ts';

@@ -25,6 +25,13 @@ export interface MinedMessage {
   params: Record<string, string>;
   /** True when this message created its template (a cluster id not seen before). */
   isNew: boolean;
+  /**
+   * True when the new template is a new kind of message: it generalises no template the miner
+   * held and is not a third or later value at a word position of known templates (a template
+   * that only widens known ones, e.g. `removing <*>` from five `removing x`, or `removing z`
+   * after `removing x` and `removing y`, is new but not novel).
+   */
+  isNovel: boolean;
 }
 
 export interface ClusterInfo {
@@ -47,18 +54,20 @@ class MinedResult implements MinedMessage {
   readonly clusterId: string;
   readonly template: string;
   readonly isNew: boolean;
+  readonly isNovel: boolean;
   private readonly miner: TemplateMiner;
   private readonly message: string;
   private readonly cluster: Cluster;
   private cached: Record<string, string> | undefined;
 
-  constructor(miner: TemplateMiner, message: string, cluster: Cluster, isNew: boolean) {
+  constructor(miner: TemplateMiner, message: string, cluster: Cluster, isNew: boolean, isNovel: boolean) {
     this.miner = miner;
     this.message = message;
     this.cluster = cluster;
     this.clusterId = cluster.id;
     this.template = cluster.template;
     this.isNew = isNew;
+    this.isNovel = isNovel;
   }
 
   get params(): Record<string, string> {
@@ -67,7 +76,7 @@ class MinedResult implements MinedMessage {
   }
 
   toJSON(): MinedMessage {
-    return { clusterId: this.clusterId, template: this.template, params: this.params, isNew: this.isNew };
+    return { clusterId: this.clusterId, template: this.template, params: this.params, isNew: this.isNew, isNovel: this.isNovel };
   }
 }
 
@@ -82,6 +91,8 @@ export class TemplateMiner {
   private young = new Map<number, Cluster>();
   private old = new Map<number, Cluster>();
   private tick = 0;
+  /** Largest word family the last created template joined (see registerFamilies). */
+  private lastFamilySize = 1;
   private nextSeq = 0;
   private readonly counters: MinerCounters = {
     messages: 0,
@@ -113,6 +124,7 @@ export class TemplateMiner {
     const key = b.build(message);
     let cluster = this.cacheGet(key, b.tokCount);
     let isNew = false;
+    let isNovel = false;
     if (cluster) {
       this.counters.cacheHits++;
     } else {
@@ -121,15 +133,18 @@ export class TemplateMiner {
       cluster = this.findMatch(texts, kinds);
       if (!cluster) {
         const seqFloor = this.nextSeq;
+        const merges = this.counters.merges;
         cluster = this.createFrom(texts, kinds);
         isNew = cluster.seq >= seqFloor;
+        // A third value at a word position is a variant, not a new kind of message.
+        isNovel = isNew && this.counters.merges === merges && this.lastFamilySize < 3;
       }
       this.cacheSet(key, cluster);
     }
     cluster.count++;
     cluster.lastSeen = ++this.tick;
     if (this.live.size > this.opts.maxClusters) this.evict();
-    return new MinedResult(this, message, cluster, isNew);
+    return new MinedResult(this, message, cluster, isNew, isNovel);
   }
 
   /** Find the template of a message without learning; null when no template accepts it. */
@@ -142,7 +157,7 @@ export class TemplateMiner {
       cluster = this.findMatch(texts, kinds);
       if (!cluster) return null;
     }
-    return new MinedResult(this, message, cluster, false);
+    return new MinedResult(this, message, cluster, false, false);
   }
 
   private materialise(message: string): { texts: string[]; kinds: Uint8Array } {
@@ -226,17 +241,23 @@ export class TemplateMiner {
     this.insert(c);
     this.clearCache();
     this.absorbSpecialisations(c);
-    this.registerFamilies(c);
+    this.lastFamilySize = this.registerFamilies(c);
     return c.resolve() ?? c;
   }
 
-  /** Put c into its families and generalise any family that crossed the threshold. */
-  private registerFamilies(c: Cluster): void {
+  /**
+   * Put c into its families and generalise any family that crossed the threshold. Returns the
+   * size of the largest family c joined (1 = c differs from every template in two or more words).
+   */
+  private registerFamilies(c: Cluster): number {
     const joined = this.families.add(c);
+    let largest = 1;
+    for (const f of joined) if (f.members.length > largest) largest = f.members.length;
     for (const f of joined) {
       if (!c.alive) break;
       this.maybeGeneralise(f);
     }
+    return largest;
   }
 
   private absorbSpecialisations(g: Cluster): void {
