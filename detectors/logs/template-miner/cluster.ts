@@ -31,8 +31,6 @@ export class Cluster {
   alive = true;
   /** Set when this cluster was absorbed by a more general one. */
   mergedInto: Cluster | null = null;
-  /** Keys of the families (FamilyIndex) this cluster is registered in. */
-  familyKeys: number[] = [];
 
   constructor(seq: number, tokens: readonly string[], kinds: Uint8Array, count = 0, lastSeen = 0, id?: string) {
     this.seq = seq;

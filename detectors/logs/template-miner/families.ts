@@ -22,7 +22,11 @@ export function isWordToken(t: string): boolean {
 }
 
 export class FamilyIndex {
-  private readonly families = new Map<number, Family>();
+  /**
+   * Family key -> its members. Most families hold one template, stored as the cluster itself (a
+   * Family object is made when a second member joins): a template costs one map entry per word.
+   */
+  private readonly families = new Map<number, Cluster | Family>();
 
   get size(): number {
     return this.families.size;
@@ -35,10 +39,11 @@ export class FamilyIndex {
     return words.length >= 2 ? words : [];
   }
 
-  /** Register c in the family of each eligible position; returns the families it joined. */
-  add(c: Cluster): Family[] {
+  /** The family key of each eligible position of c: the hash of c's tokens with a hole there. */
+  private static keysOf(c: Cluster): { positions: number[]; keys: number[] } {
     const positions = FamilyIndex.eligiblePositions(c);
-    if (positions.length === 0) return [];
+    const keys: number[] = [];
+    if (positions.length === 0) return { positions, keys };
     const n = c.tokens.length;
     const ha = new Int32Array(n);
     const hb = new Int32Array(n);
@@ -47,7 +52,6 @@ export class FamilyIndex {
       ha[i] = mixA(hashRangeA(t, 0, t.length), c.kinds[i]!);
       hb[i] = mixB(hashRangeB(t, 0, t.length), c.kinds[i]!);
     }
-    const joined: Family[] = [];
     for (const p of positions) {
       let a = mixA(LANE_A_SEED, n);
       let b = mixB(LANE_B_SEED, n);
@@ -57,25 +61,44 @@ export class FamilyIndex {
         a = mixA(a, i === p ? HOLE : ha[i]!);
         b = mixB(b, i === p ? HOLE : hb[i]!);
       }
-      const key = laneKey(a, b);
-      let f = this.families.get(key);
-      if (!f) this.families.set(key, (f = { key, position: p, members: [] }));
-      f.members.push(c);
-      c.familyKeys.push(key);
-      joined.push(f);
+      keys.push(laneKey(a, b));
+    }
+    return { positions, keys };
+  }
+
+  /** Register c in the family of each eligible position; returns the families of two or more it joined. */
+  add(c: Cluster): Family[] {
+    const { positions, keys } = FamilyIndex.keysOf(c);
+    const joined: Family[] = [];
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      const f = this.families.get(key);
+      if (f === undefined) {
+        this.families.set(key, c);
+      } else if (f instanceof Cluster) {
+        const family: Family = { key, position: positions[k]!, members: [f, c] };
+        this.families.set(key, family);
+        joined.push(family);
+      } else {
+        f.members.push(c);
+        joined.push(f);
+      }
     }
     return joined;
   }
 
   remove(c: Cluster): void {
-    for (const key of c.familyKeys) {
+    for (const key of FamilyIndex.keysOf(c).keys) {
       const f = this.families.get(key);
-      if (!f) continue;
-      const i = f.members.indexOf(c);
-      if (i >= 0) f.members.splice(i, 1);
-      if (f.members.length === 0) this.families.delete(key);
+      if (f === undefined) continue;
+      if (f === c) {
+        this.families.delete(key);
+      } else if (!(f instanceof Cluster)) {
+        const i = f.members.indexOf(c);
+        if (i >= 0) f.members.splice(i, 1);
+        if (f.members.length === 0) this.families.delete(key);
+      }
     }
-    c.familyKeys = [];
   }
 
   /** Members of f that really are equal to the first one except at f.position (guards against hash collisions). */
