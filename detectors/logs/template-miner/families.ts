@@ -3,7 +3,7 @@
 // is a parameter ("removing chargen", "removing daytime", ... -> "removing <*>") and the miner
 // generalises it. Enumerations (states, verbs) have few values and stay apart; real parameters
 // (user names, services, hosts) keep producing new values and cross the threshold.
-import { Cluster, K_LIT } from './cluster.js';
+import { Cluster, K_LIT, K_VAR } from './cluster.js';
 import { C_ALPHA, charClass } from './char-classes.js';
 import { LANE_A_SEED, LANE_B_SEED, hashRangeA, hashRangeB, laneKey, mixA, mixB } from './ids.js';
 
@@ -21,6 +21,13 @@ export function isWordToken(t: string): boolean {
   return false;
 }
 
+/** A word literal, or a parameter with a word in front of it (a named index such as eth<*>). */
+function isFamilyToken(c: Cluster, i: number): boolean {
+  const k = c.kinds[i]!;
+  if (k === K_LIT) return isWordToken(c.tokens[i]!);
+  return k === K_VAR && isWordToken(c.heads[i]!);
+}
+
 export class FamilyIndex {
   /**
    * Family key -> its members. Most families hold one template, stored as the cluster itself (a
@@ -32,11 +39,21 @@ export class FamilyIndex {
     return this.families.size;
   }
 
-  /** Positions of `c` eligible for generalisation: word literals, keeping another word literal. */
+  /**
+   * Positions of `c` eligible for generalisation, as long as another word literal stays: word
+   * literals, and named parameters (`eth<*>`, `(node<*>)`: a word head kept in front of a
+   * masked index), whose name may itself turn out to vary.
+   */
   static eligiblePositions(c: Cluster): number[] {
     const words: number[] = [];
-    for (let i = 0; i < c.tokens.length; i++) if (c.kinds[i] === K_LIT && isWordToken(c.tokens[i]!)) words.push(i);
-    return words.length >= 2 ? words : [];
+    let literalWords = 0;
+    for (let i = 0; i < c.tokens.length; i++) {
+      if (!isFamilyToken(c, i)) continue;
+      words.push(i);
+      if (c.kinds[i] === K_LIT) literalWords++;
+    }
+    if (literalWords >= 2) return words;
+    return literalWords === 1 ? words.filter((i) => c.kinds[i] !== K_LIT) : [];
   }
 
   /** The family key of each eligible position of c: the hash of c's tokens with a hole there. */
@@ -112,7 +129,7 @@ export class FamilyIndex {
         if (i === p) continue;
         if (m.tokens[i] !== first.tokens[i] || m.kinds[i] !== first.kinds[i]) return false;
       }
-      return m.kinds[p] === K_LIT;
+      return isFamilyToken(m, p);
     });
   }
 }
