@@ -7,6 +7,7 @@
 //   env: LOGHUB2K (default ../shared/bench/loghub2k, then /work/shared/bench/loghub2k),
 //        BENCH_LINES (default 1000000), BENCH_REPEAT (default 3)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -170,7 +171,8 @@ function main(): void {
   const means = { ga: mean('ga'), fga: mean('fga'), pa: mean('pa'), fta: mean('fta') };
   console.log(`${'mean'.padEnd(12)}  ${pct(means.ga)}  ${pct(means.fga)}  ${pct(means.pa)}  ${pct(means.fta)}`);
 
-  console.log(`\nlong stream: 2k logs repeated to ${lines} lines, best of ${repeat} (CPU seconds of this process)`);
+  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  console.log(`\nlong stream: 2k logs repeated to ${lines} lines, best of ${repeat} (CPU seconds of this process; load average ${load.join(' ')} on ${cpus().length} cores)`);
   const long: Record<string, LongStream> = {};
   for (const ds of LONG.filter((d) => present.includes(d))) {
     const l = longStream(dir, ds, lines, repeat);
@@ -206,6 +208,9 @@ function main(): void {
         miner: 'TemplateMiner (detectors/logs/template-miner), default options',
         options,
         node: process.version,
+        /** 1, 5, 15-minute load averages when the throughput runs started, and the core count: others share the cores. */
+        loadAverage: load,
+        cores: cpus().length,
         date: new Date().toISOString(),
         command: 'npm run bench:templates',
         groundTruth: 'corrected (Loghub-2.0); input = Content column',

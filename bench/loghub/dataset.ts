@@ -73,6 +73,15 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/**
+ * A flat copy of a string. parseCsv builds fields a character at a time (V8 rope strings, read
+ * through an indirection); a message decoded from the bus (JSON.parse) is a flat string, and
+ * that is what the miner is measured on.
+ */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** The structured CSV of a dataset folder: corrected ground truth by default. */
 export function structuredCsvPath(root: string, dataset: string, version: 'corrected' | 'original' = 'corrected'): string {
   const suffix = version === 'corrected' ? '_structured_corrected.csv' : '_structured.csv';
@@ -99,7 +108,7 @@ export function loadLoghubDataset(root: string, dataset: string, version: 'corre
     if (row.length === 1 && row[0] === '') continue;
     out.push({
       lineId: Number(row[iLine]),
-      content: row[iContent] ?? '',
+      content: flat(row[iContent] ?? ''),
       eventId: row[iId] ?? '',
       eventTemplate: row[iTpl] ?? '',
     });
