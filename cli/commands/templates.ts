@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import cliProgress from 'cli-progress';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { TemplateMiner } from '../../detectors/logs/template-miner/miner.js';
-import { finalLabels } from '../../detectors/logs/template-miner/label.js';
+import { LineLabels } from '../../detectors/logs/template-miner/label.js';
 
 interface TemplatesOptions {
   in: string;
@@ -72,8 +72,7 @@ export function runTemplates(opts: TemplatesOptions): { lines: number; clusters:
   checkOutput(opts.out);
   if (opts.state !== undefined) checkOutput(opts.state);
   const miner = loadMiner(opts.state);
-  const ids: string[] = [];
-  const templates: string[] = [];
+  const lines = new LineLabels();
   const bar =
     process.stderr.isTTY && size >= PROGRESS_MIN_BYTES
       ? new cliProgress.SingleBar(
@@ -85,22 +84,20 @@ export function runTemplates(opts: TemplatesOptions): { lines: number; clusters:
   forEachLine(
     opts.in,
     (line) => {
-      const r = miner.add(line);
-      ids.push(r.clusterId);
-      templates.push(r.template);
+      lines.push(miner.add(line));
     },
-    (bytes) => bar?.update(bytes, { lines: ids.length, clusters: miner.stats().clusters }),
+    (bytes) => bar?.update(bytes, { lines: lines.length, clusters: miner.stats().clusters }),
   );
   bar?.stop();
 
-  const labels = finalLabels(miner, ids, templates);
+  const final = lines.resolve(miner);
   // One JSON prefix per cluster; lines are written in batches.
   const suffix = new Map<string, string>();
   const fd = openSync(opts.out, 'w');
   try {
     let batch = '';
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i]!;
+    for (let i = 0; i < lines.length; i++) {
+      const l = final.label(i);
       const key = l.cluster + '\u0000' + l.template;
       let s = suffix.get(key);
       if (s === undefined) suffix.set(key, (s = `, "cluster": ${JSON.stringify(l.cluster)}, "template": ${JSON.stringify(l.template)}}\n`));
@@ -119,7 +116,7 @@ export function runTemplates(opts: TemplatesOptions): { lines: number; clusters:
     writeFileSync(tmp, miner.serialize());
     renameSync(tmp, opts.state);
   }
-  return { lines: labels.length, clusters: miner.stats().clusters };
+  return { lines: lines.length, clusters: miner.stats().clusters };
 }
 
 export function registerTemplates(program: Command): Command {

@@ -8,41 +8,54 @@ export interface LabelledMessage {
 }
 
 /**
- * Mine `messages` in order with `miner` and return, per message, its final cluster id and
- * template. A message whose cluster was evicted keeps the template it got when mined.
+ * The cluster of each mined line, 4 bytes a line (an index into the distinct ids seen), resolved
+ * to the final clusters at the end. A line whose cluster was evicted keeps the template it got
+ * when mined.
  */
-export function labelMessages(
-  messages: Iterable<string>,
-  miner: TemplateMiner = new TemplateMiner(),
-  onProgress?: (done: number) => void,
-): LabelledMessage[] {
-  const ids: string[] = [];
-  const templates: string[] = [];
-  let n = 0;
-  for (const m of messages) {
-    const r = miner.add(m);
-    ids.push(r.clusterId);
-    templates.push(r.template);
-    if (onProgress && ++n % 65536 === 0) onProgress(n);
+export class LineLabels {
+  private lines = new Int32Array(1024);
+  private count = 0;
+  private readonly index = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly templates: string[] = [];
+
+  get length(): number {
+    return this.count;
   }
-  return finalLabels(miner, ids, templates);
+
+  push(mined: { clusterId: string; template: string }): void {
+    let k = this.index.get(mined.clusterId);
+    if (k === undefined) {
+      k = this.ids.length;
+      this.index.set(mined.clusterId, k);
+      this.ids.push(mined.clusterId);
+      this.templates.push(mined.template);
+    }
+    if (this.count === this.lines.length) {
+      const grown = new Int32Array(this.lines.length * 2);
+      grown.set(this.lines);
+      this.lines = grown;
+    }
+    this.lines[this.count++] = k;
+  }
+
+  /** Final labels, one per distinct id (`label(i)` gives line i's). */
+  resolve(miner: TemplateMiner): { label(line: number): LabelledMessage } {
+    const finalTemplate = new Map<string, string>();
+    for (const c of miner.clusters()) finalTemplate.set(c.id, c.template);
+    const labels: LabelledMessage[] = this.ids.map((id, k) => {
+      const r = miner.resolveId(id);
+      return r === undefined ? { cluster: id, template: this.templates[k]! } : { cluster: r, template: finalTemplate.get(r) ?? this.templates[k]! };
+    });
+    const lines = this.lines;
+    return { label: (line: number) => labels[lines[line]!]! };
+  }
 }
 
-/** Resolve ids recorded while mining to the final clusters. */
-export function finalLabels(miner: TemplateMiner, ids: readonly string[], templates: readonly string[]): LabelledMessage[] {
-  const finalTemplate = new Map<string, string>();
-  for (const c of miner.clusters()) finalTemplate.set(c.id, c.template);
-  const resolved = new Map<string, string | undefined>();
-  const out: LabelledMessage[] = new Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    let r = resolved.get(id);
-    if (!resolved.has(id)) {
-      r = miner.resolveId(id);
-      resolved.set(id, r);
-    }
-    if (r !== undefined) out[i] = { cluster: r, template: finalTemplate.get(r) ?? templates[i]! };
-    else out[i] = { cluster: id, template: templates[i]! };
-  }
-  return out;
+/** Mine `messages` in order with `miner` and return, per message, its final cluster id and template. */
+export function labelMessages(messages: Iterable<string>, miner: TemplateMiner = new TemplateMiner()): LabelledMessage[] {
+  const lines = new LineLabels();
+  for (const m of messages) lines.push(miner.add(m));
+  const final = lines.resolve(miner);
+  return Array.from({ length: lines.length }, (_, i) => final.label(i));
 }
