@@ -4,7 +4,8 @@
 // records measured in the same run. Prints the figures and writes bench/results/ingest.json.
 //   env: AIOPS_KAFKA_BROKERS (unset: Kafka figures are reported as not measured),
 //        BENCH_SECONDS (default 3 per scenario), BENCH_BATCH (records per request, default 1000),
-//        BENCH_CONCURRENCY (requests in flight, default 8)
+//        BENCH_CONCURRENCY (requests in flight, default 8),
+//        BENCH_ONLY (comma-separated scenario names, e.g. otlp_protobuf_logs; default all)
 // Requests go through Fastify's inject() (no sockets), so the figures are the receivers' own cost:
 // decode, normalise, validate, id, publish. "Per core" divides by this process's CPU seconds.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const BROKERS = (process.env.AIOPS_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const BENCH_PREFIX = 'bench.';
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 interface Scenario {
   name: string;
@@ -39,11 +41,12 @@ interface Scenario {
 
 function scenarios(): Scenario[] {
   const series = Math.max(1, Math.round(BATCH / 10));
-  return [
+  const all: Scenario[] = [
     { name: 'otlp_protobuf_logs', url: '/v1/logs', headers: { 'content-type': 'application/x-protobuf' }, bodies: [0, 1, 2, 3].map((s) => otlpLogsProto(BATCH, s)), records: BATCH },
     { name: 'remote_write_samples', url: '/api/v1/write', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, bodies: [0, 1, 2, 3].map((s) => remoteWriteBody(series, 10, s)), records: series * 10 },
     { name: 'ndjson_logs', url: '/v1/ndjson/logs', headers: { 'content-type': 'application/x-ndjson' }, bodies: [0, 1, 2, 3].map((s) => ndjsonLogs(BATCH, s)), records: BATCH },
   ];
+  return ONLY.length === 0 ? all : all.filter((s) => ONLY.includes(s.name));
 }
 
 /** Publishes to `bench.`-prefixed topics so the figures never mix with a running pipeline's data. */

@@ -1,5 +1,6 @@
 // Request-body helpers every HTTP source shares: content types, content encodings with a
 // decompressed-size limit, strict UTF-8, and the error shape.
+import { isUtf8 } from 'node:buffer';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AiopsError } from '../platform/errors/aiops-error.js';
@@ -50,13 +51,9 @@ export { tooLarge };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** Strict UTF-8 check (no surrogates, no overlongs) without decoding: node's simdutf validator. */
 export function isValidUtf8(buf: Uint8Array): boolean {
-  try {
-    strictUtf8.decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(buf);
 }
 
 /** Decodes UTF-8 strictly: invalid bytes are a 400 rather than silently replaced. */

@@ -4,7 +4,7 @@
 import type { Attributes, LogRecord, MetricPoint, SeverityText } from '../platform/contracts/index.js';
 import { LogRecord as LogRecordSchema, MetricPoint as MetricPointSchema, TOPICS } from '../platform/contracts/index.js';
 import {
-  MAX_EPOCH_MS, RecordError, attributeValue, logId, metricId, nanosToMs, severityFromName, severityFromNumber, seriesKey,
+  MAX_EPOCH_MS, RecordError, attributeValue, isLong, logId, longToDecimal, longToNumber, metricId, nanosToMs, severityFromName, severityFromNumber, seriesKey,
 } from './normalize.js';
 import type { Batch } from './publisher.js';
 import { checked } from './records.js';
@@ -17,9 +17,11 @@ function get(o: unknown, key: string): unknown {
   return has.call(o, key) ? (o as Obj)[key] : undefined;
 }
 
-function list(o: unknown, key: string): unknown[] {
+const NONE: readonly unknown[] = Object.freeze([]);
+
+function list(o: unknown, key: string): readonly unknown[] {
   const v = get(o, key);
-  return Array.isArray(v) ? v : [];
+  return Array.isArray(v) ? v : NONE;
 }
 
 function hex(v: unknown): string | undefined {
@@ -32,15 +34,14 @@ function hex(v: unknown): string | undefined {
 }
 
 function longToString(v: unknown): string {
-  if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) return String((v as { toString(): string }).toString());
-  return String(v);
+  return isLong(v) ? longToDecimal(v) : String(v);
 }
 
 function num(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return v;
   if (typeof v === 'string') return v.trim() === '' ? undefined : Number(v);
-  if (typeof v === 'object' && 'low' in v && 'high' in v) return Number(longToString(v));
+  if (isLong(v)) return longToNumber(v);
   return Number.NaN;
 }
 
@@ -67,13 +68,16 @@ function anyToJs(v: unknown): unknown {
 /** An AnyValue as the string an attribute or body holds. */
 export function anyToString(v: unknown): string {
   if (typeof v !== 'object' || v === null) return '';
-  if (has.call(v, 'stringValue')) return String(get(v, 'stringValue') ?? '');
-  if (has.call(v, 'intValue')) return longToString(get(v, 'intValue'));
+  if (has.call(v, 'stringValue')) {
+    const s = (v as Obj).stringValue;
+    return typeof s === 'string' ? s : String(s ?? '');
+  }
+  if (has.call(v, 'intValue')) return longToString((v as Obj).intValue);
   const js = anyToJs(v);
   return typeof js === 'string' ? js : JSON.stringify(js) ?? '';
 }
 
-function keyValues(kvs: unknown[], into: Attributes = {}): Attributes {
+function keyValues(kvs: readonly unknown[], into: Attributes = {}): Attributes {
   for (const kv of kvs) {
     const k = get(kv, 'key');
     if (typeof k !== 'string' || k === '') continue;

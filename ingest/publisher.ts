@@ -4,12 +4,12 @@
 import type { Logger } from 'pino';
 import type { Bus, OutgoingMessage } from '../platform/bus/bus.js';
 import {
-  TOPICS, stableId, type Anomaly, type ChangeEvent, type DeadLetter, type LogRecord, type MetricPoint, type TopicName, type TopicPayloads,
+  TOPICS, type Anomaly, type ChangeEvent, type DeadLetter, type LogRecord, type MetricPoint, type TopicName, type TopicPayloads,
 } from '../platform/contracts/index.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { ErrorCode } from '../platform/errors/catalogue.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
-import { seriesKey } from './normalize.js';
+import { ingestId, seriesKey } from './normalize.js';
 
 export interface Rejection {
   /** 1-based line (NDJSON) or record index within the request. */
@@ -131,7 +131,7 @@ function deadLetter(r: Rejection, component: string, now: number): DeadLetter {
   const payload = r.payload.length > MAX_DEAD_LETTER_PAYLOAD ? r.payload.slice(0, MAX_DEAD_LETTER_PAYLOAD) : r.payload;
   const reason = `${r.code}/${r.reason}: ${r.message}`;
   return {
-    id: stableId('dlq', r.tenant, component, r.topic, reason, payload),
+    id: ingestId('dlq', r.tenant, component, r.topic, reason, payload),
     tenant: r.tenant,
     ts: now,
     sourceTopic: r.topic,

@@ -1,6 +1,7 @@
 // Plain JSON objects (NDJSON lines, webhook bodies) to contract records. Each builder throws a
 // RecordError naming the field at fault; the caller turns it into a per-record rejection.
 import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ChangeEvent, LogRecord, MetricPoint, validate, type ChangeKind } from '../platform/contracts/index.js';
 import {
   RecordError, changeId, logId, metricId, optionalString, parseSeverity, parseTenant, parseTimestamp, requiredString, toAttributes,
@@ -13,31 +14,57 @@ export interface BuildContext {
   now: number;
 }
 
+const compiledChecks = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/**
+ * The record when it matches the contract schema, else a RecordError naming the problems. The
+ * check is the TypeBox compiled checker (the one platform's validate uses); only a failing record
+ * pays for validate's error report.
+ */
 export function checked<S extends TSchema>(schema: S, value: unknown): Static<S> {
+  let check = compiledChecks.get(schema);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(schema);
+    compiledChecks.set(schema, check);
+  }
+  if (check.Check(value)) return value as Static<S>;
   const v = validate(schema, value);
-  if (!v.ok) throw new RecordError('schema_mismatch', v.error);
-  return v.value;
+  throw new RecordError('schema_mismatch', v.ok ? 'the record does not match the contract' : v.error);
 }
 
-function pick(o: Record<string, unknown>, ...names: string[]): unknown {
-  for (const n of names) {
-    const v = o[n];
+/** The first of `names` that the object sets (not undefined, not null). */
+function pick(o: Record<string, unknown>, names: readonly string[]): unknown {
+  for (let i = 0; i < names.length; i++) {
+    const v = o[names[i]!];
     if (v !== undefined && v !== null) return v;
   }
   return undefined;
 }
 
+// Accepted spellings per field, in order of preference (constants: no array per record).
+const TS = ['ts', 'timestamp', 'time', '@timestamp'] as const;
+const TS_PLAIN = ['ts', 'timestamp', 'time'] as const;
+const LOG_SERVICE = ['service', 'service.name', 'app'] as const;
+const METRIC_SERVICE = ['service', 'service.name', 'job'] as const;
+const SEVERITY = ['severity', 'level', 'severityText', 'severityNumber'] as const;
+const BODY = ['body', 'message', 'msg'] as const;
+const SESSION = ['sessionId', 'session_id', 'traceId', 'trace_id'] as const;
+const NAME = ['name', 'metric', '__name__'] as const;
+const KIND = ['kind', 'type'] as const;
+const LABELS = ['labels', 'attributes'] as const;
+const SUMMARY = ['summary', 'description', 'message'] as const;
+
 export function logFromJson(o: Record<string, unknown>, ctx: BuildContext): LogRecord {
   const tenant = parseTenant(o.tenant, ctx.tenant);
-  const ts = parseTimestamp(pick(o, 'ts', 'timestamp', 'time', '@timestamp'), ctx.now);
-  const service = requiredString(pick(o, 'service', 'service.name', 'app'), 'service', 256);
-  const severity = parseSeverity(pick(o, 'severity', 'level', 'severityText', 'severityNumber'));
-  const rawBody = pick(o, 'body', 'message', 'msg');
+  const ts = parseTimestamp(pick(o, TS), ctx.now);
+  const service = requiredString(pick(o, LOG_SERVICE), 'service', 256);
+  const severity = parseSeverity(pick(o, SEVERITY));
+  const rawBody = pick(o, BODY);
   if (rawBody === undefined) throw new RecordError('missing_field', 'body: required (the log line; `message` and `msg` are accepted too)');
   const body = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
   if (body.length > 65536) throw new RecordError('field_too_long', `body: ${body.length} characters is longer than the limit of 65536`);
   const host = optionalString(o.host, 'host', 256);
-  const sessionId = optionalString(pick(o, 'sessionId', 'session_id', 'traceId', 'trace_id'), 'sessionId', 256);
+  const sessionId = optionalString(pick(o, SESSION), 'sessionId', 256);
   const attributes = toAttributes(o.attributes);
   const id = optionalString(o.id, 'id', 256) ?? logId(tenant, service, ts, severity, body, host, sessionId, attributes);
   const rec: LogRecord = { id, tenant, ts, service, severity, body, attributes };
@@ -66,12 +93,12 @@ export function metricKind(raw: unknown): 'gauge' | 'counter' {
 
 export function metricFromJson(o: Record<string, unknown>, ctx: BuildContext): MetricPoint {
   const tenant = parseTenant(o.tenant, ctx.tenant);
-  const ts = parseTimestamp(pick(o, 'ts', 'timestamp', 'time'), ctx.now);
-  const service = requiredString(pick(o, 'service', 'service.name', 'job'), 'service', 256);
-  const name = requiredString(pick(o, 'name', 'metric', '__name__'), 'name', 256);
-  const kind = metricKind(pick(o, 'kind', 'type'));
+  const ts = parseTimestamp(pick(o, TS_PLAIN), ctx.now);
+  const service = requiredString(pick(o, METRIC_SERVICE), 'service', 256);
+  const name = requiredString(pick(o, NAME), 'name', 256);
+  const kind = metricKind(pick(o, KIND));
   const value = metricValue(o.value);
-  const labels = toAttributes(pick(o, 'labels', 'attributes'), 'labels');
+  const labels = toAttributes(pick(o, LABELS), 'labels');
   const id = optionalString(o.id, 'id', 256) ?? metricId(tenant, service, name, kind, ts, labels);
   return checked(MetricPoint, { id, tenant, ts, service, name, kind, value, labels });
 }
@@ -86,17 +113,17 @@ const CHANGE_KINDS: Record<string, ChangeKind> = {
 
 export function changeKind(raw: unknown, fallback: ChangeKind = 'deploy'): ChangeKind {
   if (raw === undefined || raw === null || raw === '') return fallback;
-  const k = typeof raw === 'string' ? CHANGE_KINDS[raw.toLowerCase()] : undefined;
+  const k = typeof raw === 'string' && Object.hasOwn(CHANGE_KINDS, raw.toLowerCase()) ? CHANGE_KINDS[raw.toLowerCase()] : undefined;
   if (!k) throw new RecordError('invalid_field', `kind: ${JSON.stringify(raw)} is not a change kind; use deploy, config, feature_flag, infrastructure or other`);
   return k;
 }
 
 export function changeFromJson(o: Record<string, unknown>, ctx: BuildContext, defaultSource = 'ndjson'): ChangeEvent {
   const tenant = parseTenant(o.tenant, ctx.tenant);
-  const ts = parseTimestamp(pick(o, 'ts', 'timestamp', 'time'), ctx.now);
-  const service = requiredString(pick(o, 'service', 'service.name', 'app'), 'service', 256);
-  const kind = changeKind(pick(o, 'kind', 'type'));
-  const summary = requiredString(pick(o, 'summary', 'description', 'message'), 'summary', 2048);
+  const ts = parseTimestamp(pick(o, TS_PLAIN), ctx.now);
+  const service = requiredString(pick(o, LOG_SERVICE), 'service', 256);
+  const kind = changeKind(pick(o, KIND));
+  const summary = requiredString(pick(o, SUMMARY), 'summary', 2048);
   const source = optionalString(o.source, 'source', 128) ?? defaultSource;
   const attributes = toAttributes(o.attributes);
   const id = optionalString(o.id, 'id', 256) ?? changeId(tenant, service, ts, kind, summary, source);

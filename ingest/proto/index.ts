@@ -23,13 +23,13 @@ function load(sub: string, files: string[]): protobuf.Root {
   return root;
 }
 
-let otlpRoot: protobuf.Root | undefined;
-let promRoot: protobuf.Root | undefined;
-let lokiRoot: protobuf.Root | undefined;
+// Looked up once: receivers call these on every request.
+let otlp: ReturnType<typeof loadOtlp> | undefined;
+let prometheus: { WriteRequest: protobuf.Type } | undefined;
+let loki: { PushRequest: protobuf.Type } | undefined;
 
-export function otlpTypes() {
-  otlpRoot ??= load('otlp', ['otlp.proto', 'resource.proto', 'logs.proto', 'metrics.proto', 'status.proto']);
-  const r = otlpRoot;
+function loadOtlp() {
+  const r = load('otlp', ['otlp.proto', 'resource.proto', 'logs.proto', 'metrics.proto', 'status.proto']);
   return {
     ExportLogsServiceRequest: r.lookupType('opentelemetry.proto.logs.v1.ExportLogsServiceRequest'),
     ExportLogsServiceResponse: r.lookupType('opentelemetry.proto.logs.v1.ExportLogsServiceResponse'),
@@ -39,12 +39,17 @@ export function otlpTypes() {
   };
 }
 
+export function otlpTypes() {
+  otlp ??= loadOtlp();
+  return otlp;
+}
+
 export function prometheusTypes() {
-  promRoot ??= load('prometheus', ['remote.proto']);
-  return { WriteRequest: promRoot.lookupType('prometheus.WriteRequest') };
+  prometheus ??= { WriteRequest: load('prometheus', ['remote.proto']).lookupType('prometheus.WriteRequest') };
+  return prometheus;
 }
 
 export function lokiTypes() {
-  lokiRoot ??= load('loki', ['push.proto']);
-  return { PushRequest: lokiRoot.lookupType('logproto.PushRequest') };
+  loki ??= { PushRequest: load('loki', ['push.proto']).lookupType('logproto.PushRequest') };
+  return loki;
 }

@@ -1,10 +1,10 @@
 // Alertmanager webhook receiver (payload version 4): alerts people already have become
 // Anomaly records (signal 'alert') the correlator folds into incidents. Firing alerts score 1;
 // resolved ones are forwarded with score 0 and evidence status=resolved.
-import { Anomaly as AnomalySchema, TOPICS, stableId, type Anomaly, type Attributes } from '../../platform/contracts/index.js';
+import { Anomaly as AnomalySchema, TOPICS, type Anomaly, type Attributes } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
-import { RecordError, attributeValue, parseTimestamp, requestTenant } from '../normalize.js';
+import { RecordError, ingestId, attributeValue, parseTimestamp, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
 import { replyWithReport } from './ndjson.js';
@@ -50,7 +50,7 @@ export function alertToAnomaly(alert: unknown, group: Record<string, unknown>, t
   if (typeof group.receiver === 'string') evidence.receiver = group.receiver.slice(0, 8192);
   evidence.startsAt = new Date(startsAt).toISOString();
   if (endsRaw) evidence.endsAt = endsRaw.slice(0, 64);
-  const id = stableId('anm', tenant, 'alertmanager', fingerprint || subject, startsAt, status);
+  const id = ingestId('anm', tenant, 'alertmanager', fingerprint || subject, startsAt, status);
   return checked(AnomalySchema, {
     id, tenant, ts, service, signal: 'alert', subject, detector: 'alertmanager',
     score: firing ? 1 : 0, observed: firing ? 1 : 0, expected: 0, lower: 0, upper: 0,

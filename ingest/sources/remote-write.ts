@@ -3,11 +3,10 @@
 import { MetricPoint as MetricPointSchema, TOPICS, type Attributes } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { rawBody, requireMediaType } from '../http.js';
-import { MAX_EPOCH_MS, RecordError, canonicalAttributes, requestTenant } from '../normalize.js';
+import { MAX_EPOCH_MS, RecordError, canonicalAttributes, metricId, requestTenant } from '../normalize.js';
 import { prometheusTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
-import { stableId } from '../../platform/contracts/index.js';
 import { unsnappy } from '../wire.js';
 import { replyWithReport } from './ndjson.js';
 import type { HttpSource } from './source.js';
@@ -61,7 +60,7 @@ export function decodeWriteRequest(message: Obj, tenant: string, batch: Batch): 
           continue;
         }
         if (!Number.isFinite(ts) || ts <= 0 || ts > MAX_EPOCH_MS) throw new RecordError('timestamp_out_of_range', `${name}: sample timestamp ${ts} is out of range (expected milliseconds since the epoch between 1970 and 3000)`);
-        const id = stableId('met', tenant, service, name, kind, ts, canon);
+        const id = metricId(tenant, service, name, kind, ts, labels, canon);
         batch.metrics.push(checked(MetricPointSchema, { id, tenant, ts, service, name, kind, value, labels }));
       } catch (err) {
         if (!(err instanceof RecordError)) throw err;
