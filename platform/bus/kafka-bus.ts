@@ -119,7 +119,7 @@ export class KafkaBus implements Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const decoded: IncomingMessage[] = batch.messages.map((m) => {
           let value: unknown;
@@ -132,7 +132,10 @@ export class KafkaBus implements Bus {
         });
         await options.handler(decoded);
         const last = batch.messages[batch.messages.length - 1]!;
-        // Commit only after the handler resolved: a crash before this line replays the batch.
+        // Without resolveOffset kafkajs keeps fetching from the last resolved position, so the
+        // consumer would stall on the same batch. Commit only after the handler resolved: a crash
+        // before this line replays the batch.
+        resolveOffset(last.offset);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
         await heartbeat();
       },
