@@ -5,7 +5,7 @@
 //   4. Memory: heap and snapshot bytes per template, and the heap at the default cluster cap.
 // Prints the figures and writes bench/results/templates.json.
 //   env: LOGHUB2K (default ../shared/bench/loghub2k, then /work/shared/bench/loghub2k),
-//        BENCH_LINES (default 1000000), BENCH_REPEAT (default 3)
+//        BENCH_LINES (default 1000000), BENCH_REPEAT (default 5)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -157,7 +157,7 @@ function main(): void {
   const present = listLoghubDatasets(dir);
   const datasets = DATASETS.filter((d) => present.includes(d));
   const lines = Number(process.env.BENCH_LINES ?? 1_000_000);
-  const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+  const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
 
   console.log(`template miner, one default configuration, Loghub-2k at ${dir} (corrected ground truth, input = Content)`);
   console.log('dataset       GA      FGA     PA      FTA     templates/truth');

@@ -33,6 +33,14 @@ export function laneKey(a: number, b: number): number {
   return (a >>> 0) * 2097152 + ((b >>> 0) & 0x1fffff);
 }
 
+/**
+ * A small-integer (V8 Smi) bucket for two lanes: map lookups with it never box a number. Callers
+ * keep both lanes to verify a hit.
+ */
+export function laneBucket(a: number, b: number): number {
+  return (a ^ Math.imul(b, 0x27d4eb2d)) & 0x3fffffff;
+}
+
 /** Mix a token hash into a running sequence hash (order-sensitive). */
 export function mixA(h: number, v: number): number {
   const x = Math.imul(h ^ v, 0x01000193) + 0x7f4a7c15;

@@ -20,7 +20,7 @@ import * as hashing from './ids.js';
 // Local bindings: the hot path must not read imports through module-namespace getters
 // (how tsx and vitest compile ESM imports).
 const { C_ALPHA, C_DIGIT, C_DOT, C_IDENT, C_LEAD, C_NONHEX, C_SPECIAL, C_TRAIL, F_DOTRUN, charClass } = charClasses;
-const { hashRangeA, hashRangeB, laneKey } = hashing;
+const { hashRangeA, hashRangeB, laneBucket } = hashing;
 
 export const K_LIT = 0;
 export const K_VAR = 1;
@@ -65,30 +65,58 @@ function forms(w: string, caseVariants: boolean): string[] {
   return caseVariants ? [w, w.toUpperCase(), w.toLowerCase(), w.slice(0, 1).toUpperCase() + w.slice(1)] : [w];
 }
 
-function keySet(words: readonly string[], caseVariants: boolean): Set<number> {
-  const out = new Set<number>();
-  for (const w of words) {
-    for (const f of forms(w, caseVariants)) out.add(laneKey(hashRangeA(f, 0, f.length), hashRangeB(f, 0, f.length)));
+/**
+ * Listed words by their two hash lanes (the tokenizer's chunk hash, or hashRangeA/B of a
+ * peeled range), each with a bit set saying what it is. Buckets are small integers, so a lookup
+ * allocates nothing; both lanes are compared on a hit.
+ */
+class HashedWords {
+  /** bucket -> [lane A, lane B, bits, ...] */
+  private readonly buckets = new Map<number, number[]>();
+
+  add(words: readonly string[], caseVariants: boolean, bits: number): this {
+    for (const w of words) {
+      for (const f of forms(w, caseVariants)) {
+        const a = hashRangeA(f, 0, f.length);
+        const b = hashRangeB(f, 0, f.length);
+        const list = this.buckets.get(laneBucket(a, b)) ?? [];
+        let k = 0;
+        while (k < list.length && (list[k] !== a || list[k + 1] !== b)) k += 3;
+        if (k < list.length) list[k + 2]! |= bits;
+        else list.push(a, b, bits);
+        this.buckets.set(laneBucket(a, b), list);
+      }
+    }
+    return this;
   }
-  return out;
+
+  /** What the word with these lanes is (bits), 0 when not listed. */
+  get(a: number, b: number): number {
+    const list = this.buckets.get(laneBucket(a, b));
+    if (list === undefined) return 0;
+    for (let k = 0; k < list.length; k += 3) if (list[k] === a && list[k + 1] === b) return list[k + 2]!;
+    return 0;
+  }
+
+  /** Same, for the characters msg[from, to). */
+  getRange(msg: string, from: number, to: number): number {
+    return this.get(hashRangeA(msg, from, to), hashRangeB(msg, from, to));
+  }
 }
 
 const W_DATE = 1;
 const W_ZONE = 2;
 const W_UNIT = 4;
 const W_BOOL = 8;
-const EXT_KEYS = keySet(FILE_EXTENSIONS, true);
-/** Hash of a listed word -> what it is (W_* bits). */
-const WORD_KEYS = new Map<number, number>();
-for (const [words, caseVariants, bit] of [
-  [[...MONTHS, ...WEEKDAYS], true, W_DATE],
-  [ZONES, false, W_ZONE],
-  [UNITS, false, W_UNIT],
-  [BOOLS, true, W_BOOL],
-] as const) {
-  for (const key of keySet(words, caseVariants)) WORD_KEYS.set(key, (WORD_KEYS.get(key) ?? 0) | bit);
-}
-const TLD_KEYS = keySet(TLDS, true);
+const W_EXT = 16;
+const W_TLD = 32;
+const WORDS = new HashedWords()
+  .add([...MONTHS, ...WEEKDAYS], true, W_DATE)
+  .add(ZONES, false, W_ZONE)
+  .add(UNITS, false, W_UNIT)
+  .add(BOOLS, true, W_BOOL)
+  .add(FILE_EXTENSIONS, true, W_EXT)
+  .add(TLDS, true, W_TLD);
 
 // Cheap pre-filter on raw chunks before peeling and hashing a word: is there a listed word with
 // this first letter (7 bits) whose chunk could have this length (one leading and up to two
@@ -101,10 +129,6 @@ for (const w of [...MONTHS, ...WEEKDAYS, ...ZONES, ...UNITS, ...BOOLS]) {
       if (len < 32) WORD_FILTER[((f.charCodeAt(0) & 127) << 5) | len] = 1;
     }
   }
-}
-
-function rangeKey(s: string, from: number, to: number): number {
-  return laneKey(hashRangeA(s, from, to), hashRangeB(s, from, to));
 }
 
 interface CompiledMask {
@@ -344,9 +368,9 @@ export class Masker {
       if (c === 95) hostChars = false; // '_' is not a host name character
     }
     if (dot <= a || dot + 1 >= b || b - dot - 1 > 11) return false;
-    const key = rangeKey(msg, dot + 1, b);
-    if (this.on.file && EXT_KEYS.has(key)) return true;
-    return this.on.host && hostChars && TLD_KEYS.has(key);
+    const w = WORDS.getRange(msg, dot + 1, b);
+    if (this.on.file && (w & W_EXT) !== 0) return true;
+    return this.on.host && hostChars && (w & W_TLD) !== 0;
   }
 
   /**
@@ -374,9 +398,8 @@ export class Masker {
         const a = this.leadEnd[j]!;
         const b = this.trailStart[j]!;
         if (b <= a || (!prevVar && !nextVar && b - a !== 4 && b - a !== 5)) continue;
-        const key = a === s && b === e ? laneKey(tk.hashA[j]!, tk.hashB[j]!) : rangeKey(msg, a, b);
-        const w = WORD_KEYS.get(key);
-        if (w === undefined) continue;
+        const w = a === s && b === e ? WORDS.get(tk.hashA[j]!, tk.hashB[j]!) : WORDS.getRange(msg, a, b);
+        if (w === 0) continue;
         const masked =
           (maybeBool && (w & W_BOOL) !== 0) ||
           ((prevVar || nextVar) && on.ts && (w & W_DATE) !== 0) ||

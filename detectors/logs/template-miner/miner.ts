@@ -49,6 +49,12 @@ export interface MinerStats extends MinerCounters {
   cachedSignatures: number;
 }
 
+interface CacheEntry {
+  a: number;
+  b: number;
+  cluster: Cluster;
+}
+
 /** Result of add()/match(): parameters are extracted only when read. */
 class MinedResult implements MinedMessage {
   readonly clusterId: string;
@@ -88,8 +94,9 @@ export class TemplateMiner {
   private readonly index = new CandidateIndex();
   private readonly families = new FamilyIndex();
   private readonly aliases = new Map<string, string>();
-  private young = new Map<number, Cluster>();
-  private old = new Map<number, Cluster>();
+  /** Signature cache (two generations): bucket -> entry, verified by both hash lanes. */
+  private young = new Map<number, CacheEntry>();
+  private old = new Map<number, CacheEntry>();
   private tick = 0;
   /** Largest word family the last created template joined (see registerFamilies). */
   private lastFamilySize = 1;
@@ -122,7 +129,7 @@ export class TemplateMiner {
     this.counters.messages++;
     const b = this.builder;
     const key = b.build(message);
-    let cluster = this.cacheGet(key, b.tokCount);
+    let cluster = this.cacheGet(key, b.keyA, b.keyB, b.tokCount);
     let isNew = false;
     let isNovel = false;
     if (cluster) {
@@ -139,7 +146,7 @@ export class TemplateMiner {
         // A third value at a word position is a variant, not a new kind of message.
         isNovel = isNew && this.counters.merges === merges && this.lastFamilySize < 3;
       }
-      this.cacheSet(key, cluster);
+      this.cachePut(key, b.keyA, b.keyB, cluster);
     }
     cluster.count++;
     cluster.lastSeen = ++this.tick;
@@ -151,7 +158,7 @@ export class TemplateMiner {
   match(message: string): MinedMessage | null {
     const b = this.builder;
     const key = b.build(message);
-    let cluster = this.cacheGet(key, b.tokCount);
+    let cluster = this.cacheGet(key, b.keyA, b.keyB, b.tokCount);
     if (!cluster) {
       const { texts, kinds } = this.materialise(message);
       cluster = this.findMatch(texts, kinds);
@@ -172,27 +179,26 @@ export class TemplateMiner {
     return { texts, kinds };
   }
 
-  private cacheGet(key: number, tokCount: number): Cluster | undefined {
-    let c = this.young.get(key);
-    if (c === undefined) {
-      c = this.old.get(key);
-      if (c === undefined) return undefined;
-      this.cachePut(key, c);
+  private cacheGet(key: number, a: number, b: number, tokCount: number): Cluster | undefined {
+    let e = this.young.get(key);
+    if (e === undefined) {
+      e = this.old.get(key);
+      if (e === undefined || e.a !== a || e.b !== b) return undefined;
+      this.cachePut(key, a, b, e.cluster);
+    } else if (e.a !== a || e.b !== b) {
+      return undefined;
     }
+    const c = e.cluster;
     if (!c.alive || c.tokens.length !== tokCount) return undefined;
     return c;
   }
 
-  private cacheSet(key: number, c: Cluster): void {
-    this.cachePut(key, c);
-  }
-
-  private cachePut(key: number, c: Cluster): void {
+  private cachePut(key: number, a: number, b: number, cluster: Cluster): void {
     if (this.young.size >= this.opts.cacheSize) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, c);
+    this.young.set(key, { a, b, cluster });
   }
 
   /** Called whenever the cluster set changes: cached answers may no longer be the slow path's. */
@@ -443,7 +449,8 @@ export class TemplateMiner {
     overrides: Pick<TemplateMinerOptions, 'maxClusters' | 'cacheSize' | 'maxAliases'> = {},
   ): TemplateMiner {
     const s = validateSnapshot(state);
-    const m = new TemplateMiner({ ...s.options, ...overrides });
+    const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    const m = new TemplateMiner({ ...s.options, ...given });
     m.tick = s.tick;
     m.nextSeq = s.nextSeq;
     Object.assign(m.counters, s.counters);

@@ -2,8 +2,8 @@
 // one parameter token (so "Fri Jul 8 12:00:01 PDT 2005" or a variable-length list of numbers is
 // one `<*>`). Each token has an identity: its text for a literal, `lead<*>trail` for a parameter
 // (opening punctuation kept in front, separators and matched closers behind), `key=<*>trail`
-// for a key/value pair. The signature key is a 53-bit hash of the identity sequence, computed
-// without allocating; token strings are only built on a cache miss.
+// for a key/value pair. The signature is a 64-bit hash (two lanes) of the identity sequence,
+// computed without allocating; token strings are only built on a cache miss.
 import { Masker, type MaskOptions } from './masking.js';
 import { Tokenizer } from './tokenizer.js';
 import * as charClasses from './char-classes.js';
@@ -13,7 +13,7 @@ import * as masking from './masking.js';
 // Local bindings: the hot path must not read imports through module-namespace getters
 // (how tsx and vitest compile ESM imports).
 const { openerOf } = charClasses;
-const { LANE_A_SEED, LANE_B_SEED, hashRangeA, hashRangeB, laneKey, mixA, mixB, stepA, stepB } = hashing;
+const { LANE_A_SEED, LANE_B_SEED, hashRangeA, hashRangeB, laneBucket, mixA, mixB, stepA, stepB } = hashing;
 const { K_KV, K_LIT, K_VAR } = masking;
 
 /** Mark (outside the UTF-16 range) hashed where a parameter goes. */
@@ -29,7 +29,9 @@ export class SignatureBuilder {
   /** First and last chunk of each token. */
   tFirst: Int32Array = new Int32Array(64);
   tLast: Int32Array = new Int32Array(64);
-  key = 0;
+  /** The two lanes of the signature hash of the message last built (the key is their bucket). */
+  keyA = 0;
+  keyB = 0;
 
   constructor(options: MaskOptions & { maxTokens?: number } = {}) {
     this.masker = new Masker(options);
@@ -46,7 +48,7 @@ export class SignatureBuilder {
     this.tLast = new Int32Array(cap);
   }
 
-  /** Tokenize, mask and collapse `msg`; returns the signature key. */
+  /** Tokenize, mask and collapse `msg`; returns the signature's bucket (a small integer; lanes in keyA / keyB). */
   build(msg: string): number {
     const tk = this.tokenizer;
     const n = tk.scan(msg);
@@ -110,8 +112,9 @@ export class SignatureBuilder {
     }
     sa = mixA(sa, t);
     sb = mixB(sb, t ^ 0x5f3759df);
-    this.key = laneKey(sa, sb);
-    return this.key;
+    this.keyA = sa;
+    this.keyB = sb;
+    return laneBucket(sa, sb);
   }
 
   /** Identity text of token i of the message last built. */
