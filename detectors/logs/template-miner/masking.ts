@@ -110,6 +110,11 @@ const W_UNIT = 4;
 const W_BOOL = 8;
 const W_EXT = 16;
 const W_TLD = 32;
+/** Is w one of the words the masks know by meaning (month, weekday, zone, unit, boolean, file extension, TLD)? */
+export function isListedWord(w: string): boolean {
+  return WORDS.getRange(w, 0, w.length) !== 0;
+}
+
 const WORDS = new HashedWords()
   .add([...MONTHS, ...WEEKDAYS], true, W_DATE)
   .add(ZONES, false, W_ZONE)
