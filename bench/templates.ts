@@ -136,6 +136,11 @@ interface Memory {
   heapBytesAtCap: number;
   /** Live templates after 5 x maxClusters distinct ones were mined (eviction keeps it <= maxClusters). */
   clustersAfter5xCap: number;
+  cacheSize: number;
+  /** Heap of a miner whose shape and signature caches are full (few templates, many distinct words at a parameter position). */
+  heapBytesCachesFull: number;
+  cachedShapes: number;
+  cachedSignatures: number;
 }
 
 /**
@@ -160,6 +165,13 @@ function memory(): Memory {
   const atCap = heapUsed();
   const clusters = miner.stats().clusters;
   miner = undefined;
+  const base = heapUsed();
+  let cached: TemplateMiner | undefined = new TemplateMiner();
+  const cacheSize = cached.options.cacheSize;
+  for (let i = 0; i < 4 * cacheSize; i++) cached.add(`removing service ${word(i * 7919)} from pool ${i % 100} after ${i % 37} retries`);
+  const full = heapUsed();
+  const { cachedShapes, cachedSignatures } = cached.stats();
+  cached = undefined;
   return {
     maxClusters: cap,
     templateTokens: tokens,
@@ -167,6 +179,10 @@ function memory(): Memory {
     snapshotBytesPerTemplate: Math.round(snapshot / atTemplates),
     heapBytesAtCap: Math.max(0, atCap - before),
     clustersAfter5xCap: clusters,
+    cacheSize,
+    heapBytesCachesFull: Math.max(0, full - base),
+    cachedShapes,
+    cachedSignatures,
   };
 }
 
@@ -213,7 +229,8 @@ function main(): void {
   const mem = memory();
   console.log(
     `\nmemory: ${mem.heapBytesPerTemplate} heap bytes and ${mem.snapshotBytesPerTemplate} snapshot bytes per ${mem.templateTokens}-token template; ` +
-      `cap maxClusters=${mem.maxClusters} (LRU eviction), heap at the cap ${(mem.heapBytesAtCap / 2 ** 20).toFixed(1)} MiB`,
+      `cap maxClusters=${mem.maxClusters} (LRU eviction), heap at the cap ${(mem.heapBytesAtCap / 2 ** 20).toFixed(1)} MiB; ` +
+      `full caches (${mem.cachedShapes} shapes, ${mem.cachedSignatures} signatures, cacheSize=${mem.cacheSize} per generation) ${(mem.heapBytesCachesFull / 2 ** 20).toFixed(1)} MiB`,
   );
 
   const targets = {

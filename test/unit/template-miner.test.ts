@@ -92,6 +92,20 @@ describe('template miner: masks', () => {
     expect(m.stats().clusters).toBe(1);
   });
 
+  it('gives the same answers with and without the shape cache', () => {
+    const tricky = ['k1=a x', 'k2=a x', 'eth0 up', 'eth10 up', 'eth1 up', 'abcdefghi1 z', 'abcdefghij1 z', 'v1:x y', 'v12:x y', '/1 a', '/12 a', 'a1b2 c', 'a12b2 c'];
+    const lines = [...syntheticStream(4000, 13), ...tricky, ...tricky, ...syntheticStream(2000, 14)];
+    const withShapes = new TemplateMiner();
+    const without = new TemplateMiner({ shapeCache: false });
+    for (const l of lines) {
+      const a = withShapes.add(l);
+      const b = without.add(l);
+      expect([a.clusterId, a.template]).toEqual([b.clusterId, b.template]);
+    }
+    expect(withShapes.stats().cachedShapes).toBeGreaterThan(0);
+    expect(without.stats().cachedShapes).toBe(0);
+  });
+
   it('rejects invalid options with a clear error', () => {
     expect(() => new TemplateMiner({ maxClusters: 0 })).toThrow(/maxClusters/);
     expect(() => new TemplateMiner({ masks: [{ name: 'x', pattern: '(' }] })).toThrow(/invalid regular expression/);

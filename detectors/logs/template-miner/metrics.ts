@@ -16,7 +16,7 @@ const COUNTERS: [name: string, help: string, key: keyof MinerStats][] = [
   ['aiops_template_miner_templates_created_total', 'Templates created (new clusters).', 'created'],
   ['aiops_template_miner_templates_merged_total', 'Templates absorbed by a more general template.', 'merges'],
   ['aiops_template_miner_templates_evicted_total', 'Templates evicted by the cluster cap (least recently seen first).', 'evictions'],
-  ['aiops_template_miner_cache_hits_total', 'Messages whose masked signature was cached (fast path).', 'cacheHits'],
+  ['aiops_template_miner_cache_hits_total', 'Messages whose shape or masked signature was cached (fast paths).', 'cacheHits'],
   ['aiops_template_miner_cache_misses_total', 'Messages matched on the slow path.', 'cacheMisses'],
 ];
 

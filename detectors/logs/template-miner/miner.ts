@@ -10,6 +10,7 @@
 // Every decision depends only on the cluster set, so a restored snapshot or a replica fed the
 // same stream makes the same decisions and names templates with the same ids (hash of template).
 import { CandidateIndex } from './candidate-index.js';
+import { ClusterCache } from './cache.js';
 import { Cluster, K_KV, K_LIT, K_VAR, K_WORD, WILDCARD, kindString, parseKinds } from './cluster.js';
 import { FamilyIndex, type Family } from './families.js';
 import { type ResolvedOptions, type TemplateMinerOptions, resolveOptions } from './options.js';
@@ -47,12 +48,7 @@ export interface MinerStats extends MinerCounters {
   families: number;
   aliases: number;
   cachedSignatures: number;
-}
-
-interface CacheEntry {
-  a: number;
-  b: number;
-  cluster: Cluster;
+  cachedShapes: number;
 }
 
 /** Result of add()/match(): parameters are extracted only when read. */
@@ -94,9 +90,10 @@ export class TemplateMiner {
   private readonly index = new CandidateIndex();
   private readonly families = new FamilyIndex();
   private readonly aliases = new Map<string, string>();
-  /** Signature cache (two generations): bucket -> entry, verified by both hash lanes. */
-  private young = new Map<number, CacheEntry>();
-  private old = new Map<number, CacheEntry>();
+  /** Signature -> cluster. */
+  private readonly signatureCache: ClusterCache;
+  /** Message shape (see SignatureBuilder.shape) -> cluster; null when off. */
+  private readonly shapeCache: ClusterCache | null;
   private tick = 0;
   /** Largest word family the last created template joined (see registerFamilies). */
   private lastFamilySize = 1;
@@ -116,6 +113,9 @@ export class TemplateMiner {
     const maskOpts = { masks: this.opts.masks, disable: this.opts.disableMasks, maxTokens: this.opts.maxTokens };
     this.builder = new SignatureBuilder(maskOpts);
     this.paramBuilder = new SignatureBuilder(maskOpts);
+    this.signatureCache = new ClusterCache(this.opts.cacheSize);
+    const shapes = this.opts.shapeCache && this.opts.masks.length === 0 && !this.opts.disableMasks.includes('num');
+    this.shapeCache = shapes ? new ClusterCache(this.opts.cacheSize) : null;
   }
 
   get options(): Readonly<ResolvedOptions> {
@@ -128,6 +128,18 @@ export class TemplateMiner {
   add(message: string): MinedMessage {
     this.counters.messages++;
     const b = this.builder;
+    const shapes = this.shapeCache;
+    let shape = -1;
+    if (shapes !== null) {
+      shape = b.shape(message);
+      const c = shapes.get(shape, b.shapeA, b.shapeB);
+      if (c !== undefined) {
+        this.counters.cacheHits++;
+        c.count++;
+        c.lastSeen = ++this.tick;
+        return new MinedResult(this, message, c, false, false);
+      }
+    }
     const key = b.build(message);
     let cluster = this.cacheGet(key, b.keyA, b.keyB, b.tokCount);
     let isNew = false;
@@ -146,8 +158,9 @@ export class TemplateMiner {
         // A third value at a word position is a variant, not a new kind of message.
         isNovel = isNew && this.counters.merges === merges && this.lastFamilySize < 3;
       }
-      this.cachePut(key, b.keyA, b.keyB, cluster);
+      this.signatureCache.set(key, b.keyA, b.keyB, cluster);
     }
+    if (shapes !== null && b.digitFree) shapes.set(shape, b.shapeA, b.shapeB, cluster);
     cluster.count++;
     cluster.lastSeen = ++this.tick;
     if (this.live.size > this.opts.maxClusters) this.evict();
@@ -180,31 +193,14 @@ export class TemplateMiner {
   }
 
   private cacheGet(key: number, a: number, b: number, tokCount: number): Cluster | undefined {
-    let e = this.young.get(key);
-    if (e === undefined) {
-      e = this.old.get(key);
-      if (e === undefined || e.a !== a || e.b !== b) return undefined;
-      this.cachePut(key, a, b, e.cluster);
-    } else if (e.a !== a || e.b !== b) {
-      return undefined;
-    }
-    const c = e.cluster;
-    if (!c.alive || c.tokens.length !== tokCount) return undefined;
-    return c;
-  }
-
-  private cachePut(key: number, a: number, b: number, cluster: Cluster): void {
-    if (this.young.size >= this.opts.cacheSize) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, { a, b, cluster });
+    const c = this.signatureCache.get(key, a, b);
+    return c === undefined || c.tokens.length !== tokCount ? undefined : c;
   }
 
   /** Called whenever the cluster set changes: cached answers may no longer be the slow path's. */
   private clearCache(): void {
-    if (this.young.size > 0) this.young = new Map();
-    if (this.old.size > 0) this.old = new Map();
+    this.signatureCache.clear();
+    this.shapeCache?.clear();
   }
 
   /** Most specific template accepting the token sequence (ties: oldest cluster). */
@@ -397,7 +393,8 @@ export class TemplateMiner {
       clusters: this.live.size,
       families: this.families.size,
       aliases: this.aliases.size,
-      cachedSignatures: this.young.size + this.old.size,
+      cachedSignatures: this.signatureCache.size,
+      cachedShapes: this.shapeCache?.size ?? 0,
     };
   }
 
@@ -415,6 +412,7 @@ export class TemplateMiner {
         variableMinValues: o.variableMinValues,
         leadingVariableMinValues: o.leadingVariableMinValues,
         maxAliases: o.maxAliases,
+        shapeCache: o.shapeCache,
         masks: o.masks.map((m) => ({ name: m.name, pattern: String(m.pattern), flags: m.flags ?? '' })),
         disableMasks: [...o.disableMasks],
       },

@@ -15,6 +15,12 @@ export interface TemplateMinerOptions {
   leadingVariableMinValues?: number;
   /** Old-id -> new-id aliases kept after merges. Default 4 x maxClusters. */
   maxAliases?: number;
+  /**
+   * Shape cache: messages equal but for the digits they hold (each run of digits counted as one
+   * or several) share their template without being tokenised again. It never changes a result;
+   * it is off when user masks are given (a regular expression may look at digits). Default true.
+   */
+  shapeCache?: boolean;
   /** Extra per-source masks (regular expressions), applied before the built-in ones. */
   masks?: UserMask[];
   /** Built-in masks to switch off. */
@@ -33,6 +39,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   variableMinValues: 5,
   leadingVariableMinValues: 8,
   maxAliases: 40_000,
+  shapeCache: true,
   masks: [],
   disableMasks: [],
 });
@@ -77,6 +84,7 @@ export function resolveOptions(o: TemplateMinerOptions = {}): ResolvedOptions {
       2,
     ),
     maxAliases: positiveInt('maxAliases', o.maxAliases ?? Math.max(4 * maxClusters, 1000), 0),
+    shapeCache: o.shapeCache ?? DEFAULT_OPTIONS.shapeCache,
     masks,
     disableMasks,
   };

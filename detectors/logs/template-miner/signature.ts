@@ -18,6 +18,9 @@ const { K_KV, K_LIT, K_VAR } = masking;
 
 /** Mark (outside the UTF-16 range) hashed where a parameter goes. */
 const WILDCARD_MARK = 0x1f2a3e;
+/** Marks hashed in a message shape for a run of one digit and of several digits. */
+const ONE_DIGIT = 0x10001;
+const DIGITS = 0x10002;
 
 export class SignatureBuilder {
   readonly tokenizer: Tokenizer;
@@ -32,6 +35,11 @@ export class SignatureBuilder {
   /** The two lanes of the signature hash of the message last built (the key is their bucket). */
   keyA = 0;
   keyB = 0;
+  /** The message last built has no digit in its signature text (so its shape determines its signature). */
+  digitFree = true;
+  /** The two lanes of the last shape(). */
+  shapeA = 0;
+  shapeB = 0;
 
   constructor(options: MaskOptions & { maxTokens?: number } = {}) {
     this.masker = new Masker(options);
@@ -84,6 +92,7 @@ export class SignatureBuilder {
     const end = tk.end;
     let sa = LANE_A_SEED;
     let sb = LANE_B_SEED;
+    let digitFree = true;
     for (let i = 0; i < t; i++) {
       const k = tKind[i]!;
       const j0 = tFirst[i]!;
@@ -96,6 +105,8 @@ export class SignatureBuilder {
       const j1 = tLast[i]!;
       const leadEnd = mk.leadEnd[j0]!;
       const headEnd = k === K_KV ? mk.sep[j0]! + 1 : leadEnd;
+      // Only a key can hold a digit (leads, names before an index and tails are punctuation or letters).
+      if (k === K_KV && digitFree) for (let p = s; p < headEnd; p++) if (isDigit(msg.charCodeAt(p))) digitFree = false;
       let ta = hashRangeA(msg, s, headEnd);
       let tb = hashRangeB(msg, s, headEnd);
       ta = stepA(ta, WILDCARD_MARK);
@@ -114,7 +125,45 @@ export class SignatureBuilder {
     sb = mixB(sb, t ^ 0x5f3759df);
     this.keyA = sa;
     this.keyB = sb;
+    this.digitFree = digitFree;
     return laneBucket(sa, sb);
+  }
+
+  /**
+   * The shape of `msg`: its characters with each run of digits replaced by a mark for one digit
+   * or for several. With the num mask on and no user masks, every masking decision depends on the
+   * digits only through that (a chunk holds a digit or not; eth0 keeps its name, eth10 does not),
+   * so two messages of one shape whose signature text holds no digit (digitFree) have the same
+   * signature. Returns the bucket; lanes in shapeA / shapeB.
+   */
+  shape(msg: string): number {
+    let a = LANE_A_SEED;
+    let b = LANE_B_SEED;
+    let run = 0;
+    const n = msg.length;
+    for (let i = 0; i < n; i++) {
+      const c = msg.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        run++;
+        continue;
+      }
+      if (run !== 0) {
+        const mark = run === 1 ? ONE_DIGIT : DIGITS;
+        a = stepA(a, mark);
+        b = stepB(b, mark);
+        run = 0;
+      }
+      a = stepA(a, c);
+      b = stepB(b, c);
+    }
+    if (run !== 0) {
+      const mark = run === 1 ? ONE_DIGIT : DIGITS;
+      a = stepA(a, mark);
+      b = stepB(b, mark);
+    }
+    this.shapeA = mixA(a, ONE_DIGIT);
+    this.shapeB = mixB(b, DIGITS);
+    return laneBucket(this.shapeA, this.shapeB);
   }
 
   /** Identity text of token i of the message last built. */
@@ -171,6 +220,10 @@ export class SignatureBuilder {
     }
     return undefined;
   }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Trailing punctuation is kept unless it is a closer whose opener is not in the lead. */

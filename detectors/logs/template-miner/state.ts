@@ -37,6 +37,8 @@ export interface MinerSnapshot {
     variableMinValues: number;
     leadingVariableMinValues: number;
     maxAliases: number;
+    /** Absent in states written before the shape cache existed (then on). */
+    shapeCache?: boolean;
     masks: { name: string; pattern: string; flags: string }[];
     disableMasks: BuiltinMask[];
   };
