@@ -221,45 +221,61 @@ export function canonicalAttributes(a: Attributes): string {
     }
   }
   let s = '';
-  for (let i = 0; i < keys.length; i++) s += keys[i] + '=' + JSON.stringify(a[keys[i]!]) + ',';
+  for (let i = 0; i < keys.length; i++) s += keys[i] + '=' + jsonString(a[keys[i]!]!) + ',';
   return s;
+}
+
+/** JSON.stringify(v) for a string, without the call for the common string that needs no escape. */
+function jsonString(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+  }
+  return '"' + v + '"';
 }
 
 export function seriesKey(tenant: string, service: string, name: string, labels: Attributes): string {
   return `${tenant}/${service}/${name}{${canonicalAttributes(labels)}}`;
 }
 
-/** One part of a stable id's hashed input: its length, a 0x1f separator, the part, 0x1f. */
-function part(s: string | number): string {
-  const t = typeof s === 'string' ? s : String(s);
-  return `${t.length}\u001f${t}\u001f`;
-}
-
 /**
- * platform/contracts stableId with the parts already joined by `part`, hashed in one call
- * (crypto.hash) instead of a Hash object and one update per part: the same ids, at about half
- * the cost on the ingest hot path.
+ * platform/contracts stableId(prefix, ...parts), the same ids, at a fraction of the cost on the
+ * ingest hot path: the hashed input (each part as `length 0x1f part 0x1f`) is built by one
+ * Array.join instead of a Hash object with one update per part, and hashed by one crypto.hash call.
+ * `fields` alternates each part's length and the part, and ends with '' (the last 0x1f).
  */
-function idOf(prefix: string, input: string): string {
-  return `${prefix}_${hash('sha256', input).slice(0, 24)}`;
+function idOf(prefix: string, fields: Array<string | number>): string {
+  // join also makes the id one flat 28-character string; a template would keep a rope over a
+  // slice of the 64-character digest alive for as long as the record waits on the bus.
+  return [prefix, hash('sha256', fields.join('\u001f')).slice(0, 24)].join('_');
 }
 
 /** Equal to stableId(prefix, ...parts). */
 export function ingestId(prefix: string, ...parts: ReadonlyArray<string | number>): string {
-  let input = '';
-  for (const p of parts) input += part(p);
-  return idOf(prefix, input);
+  const fields: Array<string | number> = [];
+  for (const p of parts) {
+    const s = String(p);
+    fields.push(s.length, s);
+  }
+  fields.push('');
+  return idOf(prefix, fields);
 }
 
 export function logId(tenant: string, service: string, ts: number, severity: string, body: string, host: string | undefined, sessionId: string | undefined, attributes: Attributes): string {
-  return idOf('log', part(tenant) + part(service) + part(ts) + part(severity) + part(body) + part(host ?? '') + part(sessionId ?? '') + part(canonicalAttributes(attributes)));
+  const t = String(ts);
+  const h = host ?? '';
+  const sid = sessionId ?? '';
+  const canon = canonicalAttributes(attributes);
+  return idOf('log', [tenant.length, tenant, service.length, service, t.length, t, severity.length, severity, body.length, body, h.length, h, sid.length, sid, canon.length, canon, '']);
 }
 
 /** `canon` is canonicalAttributes(labels), computed once per series by callers with many samples. */
 export function metricId(tenant: string, service: string, name: string, kind: string, ts: number, labels: Attributes, canon = canonicalAttributes(labels)): string {
-  return idOf('met', part(tenant) + part(service) + part(name) + part(kind) + part(ts) + part(canon));
+  const t = String(ts);
+  return idOf('met', [tenant.length, tenant, service.length, service, name.length, name, kind.length, kind, t.length, t, canon.length, canon, '']);
 }
 
 export function changeId(tenant: string, service: string, ts: number, kind: string, summary: string, source: string): string {
-  return idOf('chg', part(tenant) + part(service) + part(ts) + part(kind) + part(summary) + part(source));
+  const t = String(ts);
+  return idOf('chg', [tenant.length, tenant, service.length, service, t.length, t, kind.length, kind, summary.length, summary, source.length, source, '']);
 }

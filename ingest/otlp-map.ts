@@ -180,8 +180,10 @@ function otlpLogRecord(rec: unknown, res: ResourceInfo, ctx: OtlpContext): LogRe
   const span = hex(get(rec, 'spanId'));
   if (span) attributes.span_id = span;
   const id = logId(ctx.tenant, res.service, ts, severity, body, res.host, sessionId, attributes);
-  const out: LogRecord = { id, tenant: ctx.tenant, ts, service: res.service, severity, body, attributes };
-  if (res.host) out.host = res.host;
+  // Built with host in the literal (not added after): no second property store per record.
+  const out: LogRecord = res.host
+    ? { id, tenant: ctx.tenant, ts, service: res.service, host: res.host, severity, body, attributes }
+    : { id, tenant: ctx.tenant, ts, service: res.service, severity, body, attributes };
   if (sessionId) out.sessionId = sessionId.slice(0, 256);
   return checked(LogRecordSchema, out);
 }

@@ -6,7 +6,7 @@ import { LogRecord as LogRecordSchema, TOPICS, type Attributes, type LogRecord }
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
 import { MAX_EPOCH_MS, RecordError, attributeValue, logId, nanosToMs, requestTenant, severityFromName } from '../normalize.js';
-import { lokiTypes } from '../proto/index.js';
+import { decodeMessage, lokiTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
 import { parseLabelSet, unsnappy } from '../wire.js';
@@ -138,7 +138,7 @@ export const lokiSource: HttpSource = {
         const raw = enc === 'snappy' || enc === 'identity' ? unsnappy(body, ctx.config.bodyLimitBytes) : body;
         let message: Obj;
         try {
-          message = lokiTypes().PushRequest.decode(raw) as unknown as Obj;
+          message = decodeMessage(lokiTypes().PushRequest, raw) as unknown as Obj;
         } catch (err) {
           throw new AiopsError('BAD_REQUEST', `The body is not a valid logproto.PushRequest protobuf message (${(err as Error).message}).`);
         }

@@ -4,7 +4,7 @@ import { MetricPoint as MetricPointSchema, TOPICS, type Attributes } from '../..
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { rawBody, requireMediaType } from '../http.js';
 import { MAX_EPOCH_MS, RecordError, canonicalAttributes, metricId, requestTenant } from '../normalize.js';
-import { prometheusTypes } from '../proto/index.js';
+import { decodeMessage, prometheusTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
 import { unsnappy } from '../wire.js';
@@ -70,6 +70,19 @@ export function decodeWriteRequest(message: Obj, tenant: string, batch: Batch): 
   }
 }
 
+/** Decodes and maps in one synchronous step: the decoded message is garbage before the request waits on the bus. */
+function writeRequestBatch(body: Buffer, tenant: string): Batch {
+  let message: Obj;
+  try {
+    message = decodeMessage(prometheusTypes().WriteRequest, body) as unknown as Obj;
+  } catch (err) {
+    throw new AiopsError('BAD_REQUEST', `The body is not a valid prometheus.WriteRequest protobuf message (${(err as Error).message}).`);
+  }
+  const batch = new Batch();
+  decodeWriteRequest(message, tenant, batch);
+  return batch;
+}
+
 export const remoteWriteSource: HttpSource = {
   type: 'remote_write',
   description: 'Prometheus remote_write 1.0 (POST /api/v1/write), snappy-compressed protobuf.',
@@ -78,16 +91,7 @@ export const remoteWriteSource: HttpSource = {
       requireMediaType(req, ['application/x-protobuf', 'application/protobuf'], 'application/x-protobuf');
       const enc = String(req.headers['content-encoding'] ?? 'snappy').toLowerCase();
       if (enc !== 'snappy') throw new AiopsError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(enc)} is not accepted for remote_write; send snappy (remote_write 1.0).`);
-      const body = unsnappy(rawBody(req), ctx.config.bodyLimitBytes);
-      const { WriteRequest } = prometheusTypes();
-      let message: Obj;
-      try {
-        message = WriteRequest.decode(body) as unknown as Obj;
-      } catch (err) {
-        throw new AiopsError('BAD_REQUEST', `The body is not a valid prometheus.WriteRequest protobuf message (${(err as Error).message}).`);
-      }
-      const batch = new Batch();
-      decodeWriteRequest(message, requestTenant(req.headers['x-scope-orgid']), batch);
+      const batch = writeRequestBatch(unsnappy(rawBody(req), ctx.config.bodyLimitBytes), requestTenant(req.headers['x-scope-orgid']));
       return replyWithReport(req, reply, ctx, batch, 'remote_write', 204);
     });
   },

@@ -9,6 +9,7 @@ import {
   RecordError, canonicalAttributes, changeId, ingestId, logId, longToDecimal, longToNumber, metricId, nanosToMs, severityFromName,
 } from '../../ingest/normalize.js';
 import { checked } from '../../ingest/records.js';
+import { decodeMessage, otlpTypes } from '../../ingest/proto/index.js';
 
 // The Long class protobufjs decodes 64-bit fields into.
 const Long = protobuf.util.Long as unknown as {
@@ -125,5 +126,30 @@ describe('ingest hot-path helpers', () => {
       expect((err as RecordError).reason).toBe('schema_mismatch');
       expect((err as RecordError).message).toMatch(/\//);
     }
+  });
+
+  it('protobuf decoding: strings read natively stay strict UTF-8, a oneof keeps the last member read', () => {
+    const { ExportLogsServiceRequest } = otlpTypes();
+    const AnyValue = ExportLogsServiceRequest.root.lookupType('opentelemetry.proto.common.v1.AnyValue');
+    const encode = (write: (w: protobuf.Writer) => void): Buffer => {
+      const w = protobuf.Writer.create();
+      write(w);
+      return Buffer.from(w.finish());
+    };
+    const long = 'a string longer than twelve bytes, with a real U+FFFD: \uFFFD and ünïcode';
+    expect((decodeMessage(AnyValue, encode((w) => w.uint32(10).string(long))) as unknown as { stringValue: string }).stringValue).toBe(long);
+    expect((decodeMessage(AnyValue, encode((w) => w.uint32(10).string('short ü'))) as unknown as { stringValue: string }).stringValue).toBe('short ü');
+    for (const bad of [[0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xff]]) {
+      for (const pad of ['', 'padding to go past twelve bytes ']) {
+        const bytes = Buffer.concat([Buffer.from(pad), Buffer.from(bad)]);
+        expect(() => decodeMessage(AnyValue, encode((w) => w.uint32(10).bytes(bytes)))).toThrow(/UTF-?8|utf-8|invalid/i);
+      }
+    }
+    // Two members of `oneof value` on the wire: the last one read wins, as protobufjs's own setter does.
+    const both = decodeMessage(AnyValue, encode((w) => w.uint32(10).string('abc').uint32(24).int64(7))) as unknown as Record<string, unknown>;
+    expect(Object.keys(both)).toEqual(['intValue']);
+    expect(both.value).toBe('intValue');
+    const reversed = decodeMessage(AnyValue, encode((w) => w.uint32(24).int64(7).uint32(10).string('abc'))) as unknown as Record<string, unknown>;
+    expect(Object.keys(reversed)).toEqual(['stringValue']);
   });
 });
