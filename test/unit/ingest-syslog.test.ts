@@ -106,4 +106,25 @@ describe('syslog over TCP and UDP', () => {
     expect(logs().find((l) => l.body === 'udp-5424')).toMatchObject({ service: 'evntslog', host: 'host-u', attributes: { 'sd.x@1.a': 'b' } });
     expect(logs().find((l) => l.body === 'udp-3164')).toMatchObject({ service: 'sshd', host: 'host-v', severity: 'info' });
   });
+
+  it('dead-letters bad datagrams and TCP frames with the reason (invalid UTF-8, far-out timestamp) and keeps serving', async () => {
+    const sock = createSocket('udp4');
+    const send = (m: string | Buffer) => new Promise<void>((r) => sock.send(m, listeners.udpPort, '127.0.0.1', () => r()));
+    await send(Buffer.concat([Buffer.from('<13>1 2003-10-11T22:14:15.003Z h app - - - bad '), Buffer.from([0xff, 0xfe])]));
+    await send('<13>1 5000-10-11T22:14:15.003Z h app - - - far-future');
+    await send('<13>1 2003-10-11T22:14:15.003Z h app - - - udp-after-bad');
+    sock.close();
+    await new Promise<void>((resolve, reject) => {
+      const s = createConnection(listeners.tcpPort, '127.0.0.1', () => s.end(Buffer.concat([Buffer.from([0xc0, 0xaf, 0x0a]), Buffer.from('<13>Feb  5 17:32:18 h2 app: tcp-after-bad\n')])));
+      s.on('close', () => resolve());
+      s.on('error', reject);
+    });
+    await waitFor(() => logs().some((l) => l.body === 'udp-after-bad') && logs().some((l) => l.body === 'tcp-after-bad'));
+    expect(logs().some((l) => l.body === 'udp-after-bad')).toBe(true);
+    expect(logs().some((l) => l.body === 'tcp-after-bad')).toBe(true);
+    const reasons = () => seen.filter((m) => m.topic === TOPICS.deadLetter).map((m) => (m.value as DeadLetter).reason).join('\n');
+    await waitFor(() => (reasons().match(/invalid_utf8/g) ?? []).length >= 2 && /timestamp_out_of_range/.test(reasons()));
+    expect((reasons().match(/invalid_utf8/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(reasons()).toMatch(/timestamp_out_of_range/);
+  });
 });
