@@ -78,10 +78,14 @@ export function anyToString(v: unknown): string {
 }
 
 function keyValues(kvs: readonly unknown[], into: Attributes = {}): Attributes {
-  for (const kv of kvs) {
-    const k = get(kv, 'key');
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i];
+    if (typeof kv !== 'object' || kv === null) continue;
+    // Plain reads: a decoded KeyValue's unset fields read as the prototype defaults ('' and
+    // null), which the checks below treat as unset, as they do undefined in OTLP/JSON.
+    const k = (kv as Obj).key;
     if (typeof k !== 'string' || k === '') continue;
-    into[k.length > 256 ? k.slice(0, 256) : k] = attributeValue(anyToString(get(kv, 'value')));
+    into[k.length > 256 ? k.slice(0, 256) : k] = attributeValue(anyToString((kv as Obj).value));
   }
   return into;
 }

@@ -111,8 +111,9 @@ class NativeStringReader extends protobuf.BufferReader {
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${len} > ${this.len}`);
     this.pos = end;
     if (len === 0) return '';
-    const buf = this.buf as Buffer;
-    const s = buf.toString('utf8', start, end);
+    const buf = this.buf as Buffer & { utf8Slice(start: number, end: number): string };
+    // Buffer's own decoder, called as protobufjs's BufferReader.string calls it (no toString wrapper).
+    const s = buf.utf8Slice(start, end);
     if (s.indexOf('\uFFFD') !== -1 && !isUtf8(buf.subarray(start, end))) throw new Error('a string field is not valid UTF-8');
     return s;
   }

@@ -46,6 +46,10 @@ describe('ingest hot-path helpers', () => {
     expect(metricId('t1', 'api', 'x', 'gauge', 7, attrs, canon)).toBe(stableId('met', 't1', 'api', 'x', 'gauge', 7, canon));
     expect(changeId('t1', 'api', 9, 'deploy', 'v2', 'ci')).toBe(stableId('chg', 't1', 'api', 9, 'deploy', 'v2', 'ci'));
     expect(ingestId('dlq', 'a', 1, '\u001f')).toBe(stableId('dlq', 'a', 1, '\u001f'));
+    // Parts reused between records (tenant and service, host, severity) change with the record.
+    for (const tenant of ['t1', 't2']) for (const service of ['api', 'db', 't2']) for (const host of [undefined, 'h1', 'h2']) for (const severity of ['info', 'error']) {
+      expect(logId(tenant, service, 5, severity, 'b', host, undefined, {})).toBe(stableId('log', tenant, service, 5, severity, 'b', host ?? '', '', ''));
+    }
   });
 
   it('canonicalAttributes is order-independent and equal to the plain form', () => {
@@ -54,6 +58,9 @@ describe('ingest hot-path helpers', () => {
     expect(canonicalAttributes(a)).toBe(canonicalAttributes(b));
     expect(canonicalAttributes(a)).toBe(plainCanonical(a));
     expect(canonicalAttributes({})).toBe('');
+    // The sort order is remembered between calls: alternating key sets and orders stay exact.
+    const sets: Array<Record<string, string>> = [{ z: '1', a: '2' }, { a: '3', z: '4' }, { z: '5', a: '6' }, { m: '7', b: '8', z: '9' }, { z: '1', a: '2' }, { z: '1', a: '2', b: '3' }];
+    for (const set of [...sets, ...sets.reverse()]) expect(canonicalAttributes(set)).toBe(plainCanonical(set));
   });
 
   it('nanosToMs is exact integer division for Longs, digit strings and numbers', () => {
