@@ -149,7 +149,8 @@ export function parseSeverity(raw: unknown, field = 'severity'): SeverityText {
     throw new RecordError('invalid_severity', `${field}: ${raw} is not an OpenTelemetry severity number (1..24)`);
   }
   if (typeof raw === 'string') {
-    const s = /^\d+$/.test(raw) ? severityFromNumber(Number(raw)) : severityFromName(raw);
+    // Names first (the common case, one table lookup); no name is all digits.
+    const s = severityFromName(raw) ?? (/^\d+$/.test(raw) ? severityFromNumber(Number(raw)) : undefined);
     if (s) return s;
     throw new RecordError('invalid_severity', `${field}: ${JSON.stringify(raw.slice(0, 32))} is not a known severity; use trace, debug, info, warn, error or fatal`);
   }

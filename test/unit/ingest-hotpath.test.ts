@@ -6,7 +6,7 @@ import protobuf from 'protobufjs';
 import { LogRecord, stableId } from '../../platform/contracts/index.js';
 import { isValidUtf8 } from '../../ingest/http.js';
 import {
-  RecordError, canonicalAttributes, changeId, ingestId, logId, longToDecimal, longToNumber, metricId, nanosToMs, severityFromName,
+  RecordError, canonicalAttributes, changeId, ingestId, logId, longToDecimal, longToNumber, metricId, nanosToMs, parseSeverity, severityFromName,
 } from '../../ingest/normalize.js';
 import { checked } from '../../ingest/records.js';
 import { decodeMessage, otlpTypes } from '../../ingest/proto/index.js';
@@ -117,6 +117,11 @@ describe('ingest hot-path helpers', () => {
     expect(severityFromName('INFO2')).toBe('info');
     expect(severityFromName('constructor')).toBeUndefined();
     expect(severityFromName('__proto__')).toBeUndefined();
+    expect(parseSeverity('9')).toBe('info');
+    expect(parseSeverity('17')).toBe('error');
+    expect(parseSeverity('WARN')).toBe('warn');
+    expect(() => parseSeverity('0')).toThrow(/not a known severity/);
+    expect(() => parseSeverity('loud')).toThrow(/not a known severity/);
   });
 
   it('checked still rejects what the contract rejects, naming the field', () => {
