@@ -107,9 +107,11 @@ const SEVERITY_NAMES: Record<string, SeverityText> = {
 };
 
 /** OpenTelemetry severity numbers 1..24: four per level. */
+const BY_NUMBER: readonly SeverityText[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
 export function severityFromNumber(n: number): SeverityText | undefined {
   if (!Number.isInteger(n) || n < 1 || n > 24) return undefined;
-  return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const)[Math.floor((n - 1) / 4)];
+  return BY_NUMBER[Math.floor((n - 1) / 4)];
 }
 
 /** Syslog severities 0 (emergency) .. 7 (debug). */

@@ -97,7 +97,20 @@ export function lokiTypes() {
  * the GC then copies for every record that waits on the bus). Invalid UTF-8 still fails the decode: decoding turns
  * every invalid sequence into U+FFFD, so only a string holding one is checked byte by byte.
  */
+const LongCtor = protobuf.util.Long as unknown as (new (low: number, high: number, unsigned: boolean) => protobuf.Long) | null;
+
 class NativeStringReader extends protobuf.BufferReader {
+  /** fixed64 (OTLP timestamps) straight into protobufjs's Long, without its intermediate LongBits. */
+  override fixed64(): protobuf.Long {
+    const p = this.pos;
+    if (LongCtor === null || p + 8 > this.len) return super.fixed64();
+    const b = this.buf;
+    const low = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+    const high = b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24);
+    this.pos = p + 8;
+    return new LongCtor(low, high, true);
+  }
+
   override stringVerify(): string {
     const at = this.pos;
     const len = this.size();

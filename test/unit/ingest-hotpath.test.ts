@@ -164,4 +164,19 @@ describe('ingest hot-path helpers', () => {
     const reversed = decodeMessage(AnyValue, encode((w) => w.uint32(24).int64(7).uint32(10).string('abc'))) as unknown as Record<string, unknown>;
     expect(Object.keys(reversed)).toEqual(['stringValue']);
   });
+
+  it('protobuf decoding: ingest reader and protobufjs reader give the same messages (fixed64 edge values too)', () => {
+    const { ExportLogsServiceRequest: T, ExportMetricsServiceRequest: M } = otlpTypes();
+    const edge = ['0', '1', '1714564800123456789', '9223372036854775807', '9223372036854775808', '18446744073709551615'];
+    const logs = T.encode(T.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: edge.map((ns, i) => ({
+      timeUnixNano: ns, observedTimeUnixNano: edge[edge.length - 1 - i], body: { stringValue: `line ${i} with ünïcode and more than twelve bytes` },
+      attributes: [{ key: 'k', value: { intValue: String(-i * 1e12) } }], traceId: Buffer.alloc(16, i + 1), spanId: Buffer.alloc(8, i + 2),
+    })) }] }] })).finish();
+    const body = Buffer.from(logs);
+    expect(decodeMessage(T, body).toJSON()).toEqual(T.decode(body).toJSON());
+    const metrics = Buffer.from(M.encode(M.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: edge.map((ns) => ({ timeUnixNano: ns, startTimeUnixNano: ns, asInt: '42' })) } }] }] }] })).finish());
+    expect(decodeMessage(M, metrics).toJSON()).toEqual(M.decode(metrics).toJSON());
+    // A fixed64 cut short fails as protobufjs fails.
+    expect(() => decodeMessage(T, body.subarray(0, 20))).toThrow(/index out of range/);
+  });
 });
