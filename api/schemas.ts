@@ -6,7 +6,7 @@ export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String
 
 const Filter = Type.String({ maxLength: 8192 });
 export const IncidentListQuery = Type.Object({
-  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('merged')])),
   service: Type.Optional(Filter),
   rootCause: Type.Optional(Filter),
   from: Type.Optional(Type.Integer({ minimum: 0, description: 'Opened at or after (ms since epoch).' })),

@@ -14,17 +14,27 @@ export interface GrouperConfig {
   maxHops: number;
   /** Anomaly ids remembered for dedup of replays. */
   seenCapacity: number;
+  /**
+   * Wall-clock time an incident must have gone without a new anomaly before it may resolve or be
+   * forgotten. Event time alone is not enough: after a restart a consumer catches up partition
+   * by partition, so one service's anomalies can run an hour of event time ahead of another's;
+   * resolving on that skewed watermark would split one incident in two.
+   */
+  graceMs: number;
 }
 
-export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000 };
+export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000 };
 
 interface OpenIncident {
   id: string;
   tenant: string;
   version: number;
-  status: 'open' | 'resolved';
+  status: 'open' | 'resolved' | 'merged';
+  mergedInto?: string;
   openedAt: number;
   lastAnomalyAt: number;
+  /** Wall clock of the last anomaly joined (processing time, for the grace period). */
+  touchedWall?: number;
   resolvedAt?: number;
   evidence: Record<string, ServiceEvidence>;
   anomalyIds: string[];
@@ -44,22 +54,30 @@ const MAX_REASONS = 50;
 
 export class IncidentGrouper {
   private incidents: OpenIncident[] = [];
+  /** Absorbed by a merge since the last flush. */
+  private merged: OpenIncident[] = [];
   private seen = new Set<string>();
   private watermark = 0;
+  private wallNow = 0;
 
   constructor(private readonly config: GrouperConfig = DEFAULT_GROUPER_CONFIG) {}
 
   /** Adds anomalies (any order within a batch); returns nothing: call `flush` to get updates. */
-  add(anomalies: readonly Anomaly[], graph: TopologyGraph): void {
+  add(anomalies: readonly Anomaly[], graph: TopologyGraph, wallNow = Date.now()): void {
+    this.wallNow = wallNow;
     const sorted = [...anomalies].sort((a, b) => a.ts - b.ts);
     for (const a of sorted) {
       if (this.seen.has(a.id)) continue;
       this.remember(a.id);
       if (a.score <= 0) continue;
       this.watermark = Math.max(this.watermark, a.ts);
-      const target = this.findIncident(a, graph);
-      if (target) this.join(target.incident, a, target.reason);
-      else this.open(a);
+      const matches = this.findIncidents(a, graph);
+      if (matches.length === 0) {
+        this.open(a);
+        continue;
+      }
+      const target = matches.length > 1 ? this.merge(matches, a) : matches[0]!;
+      this.join(target.incident, a, target.reason);
     }
   }
 
@@ -67,10 +85,19 @@ export class IncidentGrouper {
    * Resolves quiet incidents and returns every incident whose content changed since the last
    * flush and that has reached the minimum size, ranked and with a new version.
    */
-  flush(graph: TopologyGraph, changes: readonly ChangeEvent[], now = this.watermark): Incident[] {
+  flush(graph: TopologyGraph, changes: readonly ChangeEvent[], now = this.watermark, wallNow = Date.now()): Incident[] {
     const out: Incident[] = [];
+    const settled = (i: OpenIncident) => wallNow - (i.touchedWall ?? 0) >= this.config.graceMs;
+    for (const inc of this.merged) {
+      // Published before: say once that it now lives on in the survivor. Never published: drop.
+      if (inc.version > 0) {
+        inc.version += 1;
+        out.push(this.toIncident(inc, graph, changes));
+      }
+    }
+    this.merged = [];
     for (const inc of this.incidents) {
-      if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs) {
+      if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
         inc.status = 'resolved';
         inc.resolvedAt = inc.lastAnomalyAt + this.config.resolveAfterMs;
         inc.dirty = true;
@@ -82,7 +109,7 @@ export class IncidentGrouper {
       out.push(this.toIncident(inc, graph, changes));
     }
     // Resolved incidents past the window cannot be joined again: forget them.
-    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs);
+    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || !settled(i));
     return out;
   }
 
@@ -92,20 +119,23 @@ export class IncidentGrouper {
   }
 
   snapshot(): GrouperState {
-    return { version: 1, incidents: this.incidents, seen: [...this.seen], watermark: this.watermark };
+    // Merged incidents not yet flushed ride along, so a restart still announces the merge.
+    return { version: 1, incidents: [...this.incidents, ...this.merged], seen: [...this.seen], watermark: this.watermark };
   }
 
   static restore(state: GrouperState, config: GrouperConfig = DEFAULT_GROUPER_CONFIG): IncidentGrouper {
     const g = new IncidentGrouper(config);
     if (state.version !== 1) return g;
-    g.incidents = state.incidents;
+    g.incidents = state.incidents.filter((i) => i.status !== 'merged');
+    g.merged = state.incidents.filter((i) => i.status === 'merged');
     g.seen = new Set(state.seen);
     g.watermark = state.watermark;
     return g;
   }
 
-  private findIncident(a: Anomaly, graph: TopologyGraph): { incident: OpenIncident; reason: string } | undefined {
-    let best: { incident: OpenIncident; reason: string; rank: number } | undefined;
+  /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
+  private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
+    const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
     // Resolved incidents stay joinable for one window: a related anomaly reopens them.
     for (const inc of this.incidents) {
       if (a.ts > inc.lastAnomalyAt + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
@@ -128,11 +158,48 @@ export class IncidentGrouper {
           reason = `${a.service} is not in the topology; joined by time`;
         }
       }
-      if (rank !== Infinity && (!best || rank < best.rank || (rank === best.rank && inc.lastAnomalyAt > best.incident.lastAnomalyAt))) {
-        best = { incident: inc, reason, rank };
-      }
+      if (rank !== Infinity) found.push({ incident: inc, reason, rank });
     }
-    return best && { incident: best.incident, reason: best.reason };
+    return found.sort((x, y) => x.rank - y.rank || y.incident.lastAnomalyAt - x.incident.lastAnomalyAt);
+  }
+
+  /**
+   * One anomaly relates to several incidents: they are one incident seen in pieces (typically
+   * anomalies arriving out of order after a consumer caught up). The earliest-opened survives,
+   * so its id stays stable; the others are marked merged into it.
+   */
+  private merge(matches: Array<{ incident: OpenIncident; reason: string }>, a: Anomaly): { incident: OpenIncident; reason: string } {
+    const byAge = [...matches].sort((x, y) => x.incident.openedAt - y.incident.openedAt || (x.incident.id < y.incident.id ? -1 : 1));
+    const survivor = byAge[0]!.incident;
+    for (const { incident: gone } of byAge.slice(1)) {
+      for (const ev of Object.values(gone.evidence)) {
+        const into = survivor.evidence[ev.service];
+        if (!into) {
+          survivor.evidence[ev.service] = { ...ev, subjects: [...ev.subjects] };
+          continue;
+        }
+        into.firstTs = Math.min(into.firstTs, ev.firstTs);
+        into.lastTs = Math.max(into.lastTs, ev.lastTs);
+        into.maxScore = Math.max(into.maxScore, ev.maxScore);
+        into.count += ev.count;
+        for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < 50) into.subjects.push(sub);
+      }
+      for (const id of gone.anomalyIds) if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
+      survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
+      survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
+      if (survivor.reasons.length < MAX_REASONS) survivor.reasons.push(`merged ${gone.id}: ${a.signal} anomaly on ${a.service} (${a.subject}) relates to both`);
+      survivor.status = 'open';
+      delete survivor.resolvedAt;
+      survivor.dirty = true;
+      gone.status = 'merged';
+      gone.mergedInto = survivor.id;
+      if (gone.reasons.length < MAX_REASONS) gone.reasons.push(`merged into ${survivor.id}`);
+      this.merged.push(gone);
+    }
+    const goneIds = new Set(byAge.slice(1).map((m) => m.incident.id));
+    this.incidents = this.incidents.filter((i) => !goneIds.has(i.id));
+    const best = matches.find((m) => m.incident === survivor);
+    return { incident: survivor, reason: best?.reason ?? matches[0]!.reason };
   }
 
   private open(a: Anomaly): void {
@@ -166,6 +233,7 @@ export class IncidentGrouper {
     else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
     inc.openedAt = Math.min(inc.openedAt, a.ts);
+    inc.touchedWall = this.wallNow;
     inc.status = 'open';
     delete inc.resolvedAt;
     inc.dirty = true;
@@ -206,6 +274,7 @@ export class IncidentGrouper {
       groupingReasons: [...inc.reasons],
     };
     if (inc.resolvedAt !== undefined) incident.resolvedAt = inc.resolvedAt;
+    if (inc.mergedInto !== undefined) incident.mergedInto = inc.mergedInto;
     return incident;
   }
 }

@@ -74,7 +74,8 @@ export const correlateStage: StageModule = {
     const checkpoint = async (force: boolean) => {
       if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs) return;
       lastCheckpoint = Date.now();
-      let version = Date.now();
+      // Microseconds of wall time: above anything a predecessor process wrote.
+      let version = Date.now() * 1000;
       for (const [tenant, s] of tenants) {
         await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [{ key: 'grouper', version: version++, state: JSON.stringify(s.grouper.snapshot()) }]);
       }

@@ -15,12 +15,24 @@ import { seriesKey, seriesSubject } from './series-key.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
+/**
+ * Also checkpoint whenever this much event time was processed since the last checkpoint. Offsets
+ * are committed per batch, so after a crash the state resumes from the checkpoint and the bus
+ * from the commit; what lies between is never seen by the baselines. Catching up a backlog
+ * covers an hour of event time per second of wall time, so a wall-clock interval alone would
+ * leave hour-long holes (and a stale short-term baseline firing on every series after a restart).
+ */
+export const CHECKPOINT_EVENT_SPAN_MS = 5 * 60_000;
 
 interface SeriesState {
   detector: SeriesDetector;
   counter?: CounterState;
   bucket?: BucketState;
   sustained: SustainedState;
+  /** Newest point applied; older or equal points are replays already in the state. */
+  lastTs: number;
+  /** lastTs when the state was last checkpointed (or the first point's time). */
+  checkpointedTs: number;
   dirty: boolean;
 }
 
@@ -29,12 +41,15 @@ interface SerializedSeries {
   counter?: CounterState;
   bucket?: BucketState;
   sustained?: SustainedState;
+  lastTs?: number;
 }
 
 /** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
 export class SeriesBank {
   private readonly series = new Map<string, SeriesState>();
-  private version = Date.now();
+  private version = 0;
+  /** Most event time any series advanced since its last checkpoint. */
+  uncheckpointedSpan = 0;
 
   constructor(
     private readonly store: Store | undefined,
@@ -56,6 +71,8 @@ export class SeriesBank {
         const state: SeriesState = {
           detector: SeriesDetector.restore(s.detector, this.detectorConfig),
           sustained: s.sustained ?? { seen: 0, run: 0 },
+          lastTs: s.lastTs ?? -Infinity,
+          checkpointedTs: s.lastTs ?? -Infinity,
           dirty: false,
         };
         if (s.counter) state.counter = s.counter;
@@ -64,7 +81,7 @@ export class SeriesBank {
       }
       for (const k of missing) {
         const id = `${tenant}\u0000${k}`;
-        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, dirty: false });
+        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, lastTs: -Infinity, checkpointedTs: -Infinity, dirty: false });
       }
     }
   }
@@ -75,18 +92,30 @@ export class SeriesBank {
     return s;
   }
 
+  /** Records that a series applied a point; per series, because partitions run skewed in event time. */
+  advanced(s: SeriesState, ts: number): void {
+    if (s.checkpointedTs === -Infinity) s.checkpointedTs = ts;
+    s.lastTs = ts;
+    if (ts - s.checkpointedTs > this.uncheckpointedSpan) this.uncheckpointedSpan = ts - s.checkpointedTs;
+  }
+
   async checkpoint(): Promise<number> {
+    this.uncheckpointedSpan = 0;
     if (!this.store) return 0;
     const byTenant = new Map<string, Array<{ key: string; version: number; state: string }>>();
     for (const [id, s] of this.series) {
       if (!s.dirty) continue;
       s.dirty = false;
+      s.checkpointedTs = s.lastTs;
       const [tenant, key] = id.split('\u0000') as [string, string];
-      const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained };
+      const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained, lastTs: s.lastTs };
       if (s.counter) payload.counter = s.counter;
       if (s.bucket) payload.bucket = s.bucket;
       const list = byTenant.get(tenant) ?? [];
-      list.push({ key, version: this.version++, state: JSON.stringify(payload) });
+      // Microseconds of wall time, kept strictly increasing: a restarted process must write
+      // versions above everything its predecessor wrote, however many rows that one wrote.
+      this.version = Math.max(this.version + 1, Date.now() * 1000);
+      list.push({ key, version: this.version, state: JSON.stringify(payload) });
       byTenant.set(tenant, list);
     }
     let n = 0;
@@ -135,6 +164,11 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
   for (const p of [...metrics].sort((a, b) => a.ts - b.ts)) {
     const key = seriesKey(p.service, p.name, p.labels);
     const s = bank.get(p.tenant, key);
+    // At-least-once delivery replays what a checkpoint may already hold (after a crash, or a
+    // rebalance): applying a point twice would skew the baseline, so replays are skipped. The
+    // checkpoint is written after the anomalies of its points were published, so none is lost.
+    if (p.ts <= s.lastTs) continue;
+    bank.advanced(s, p.ts);
     let value: number | undefined = p.value;
     if (p.kind === 'counter') {
       value = counterRate(s.counter, p.ts, p.value);
@@ -151,6 +185,7 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
     const s = bank.get(r.tenant, key);
     const { state, closed } = addToBucket(s.bucket, r);
     s.bucket = state;
+    if (r.ts > s.lastTs) bank.advanced(s, r.ts);
     s.dirty = true;
     for (const b of closed) {
       const v = s.detector.update(b.start + BUCKET_MS, b.ratio);
@@ -188,7 +223,7 @@ export const detectStage: StageModule = {
         await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
         metrics.sent.inc(labels, anomalies.length);
       }
-      if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs) {
+      if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs || bank.uncheckpointedSpan >= CHECKPOINT_EVENT_SPAN_MS) {
         lastCheckpoint = Date.now();
         const n = await bank.checkpoint();
         logger.debug({ series: n }, 'checkpointed detector state');

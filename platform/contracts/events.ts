@@ -90,7 +90,8 @@ export const RootCauseCandidate = Type.Object({
 });
 export type RootCauseCandidate = Static<typeof RootCauseCandidate>;
 
-export const IncidentStatus = Type.Union([Type.Literal('open'), Type.Literal('resolved')]);
+/** `merged`: folded into another incident (`mergedInto`) when an anomaly linked the two. */
+export const IncidentStatus = Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('merged')]);
 export const Incident = Type.Object({
   id: RecordId,
   tenant: Tenant,
@@ -101,6 +102,7 @@ export const Incident = Type.Object({
   openedAt: EpochMs,
   updatedAt: EpochMs,
   resolvedAt: Type.Optional(EpochMs),
+  mergedInto: Type.Optional(RecordId),
   services: Type.Array(ServiceName),
   userFacing: Type.Array(ServiceName),
   anomalyCount: Type.Integer({ minimum: 0 }),

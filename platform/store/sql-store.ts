@@ -76,6 +76,7 @@ export abstract class SqlStore implements Store {
   async queryIncidents(q: IncidentQuery): Promise<Page<Incident>> {
     const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
     if (q.status) where.push(sql`status = ${val.str(q.status)}`);
+    else where.push(sql`status != ${val.str('merged')}`);
     if (q.service !== undefined) where.push(this.dialect.has(sql`services`, sql`${val.str(q.service)}`));
     if (q.rootCause !== undefined) where.push(sql`root_cause = ${val.str(q.rootCause)}`);
     if (q.from !== undefined) where.push(sql`opened_at >= ${val.int(q.from)}`);

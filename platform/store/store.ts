@@ -11,7 +11,8 @@ export interface Page<T> {
 
 export interface IncidentQuery {
   tenant: string;
-  status?: 'open' | 'resolved';
+  /** Without a status, merged incidents are left out: their anomalies live on in the survivor. */
+  status?: 'open' | 'resolved' | 'merged';
   /** Incidents that affect this service. */
   service?: string;
   /** Incidents whose top-ranked root cause is this service. */

@@ -141,6 +141,7 @@ export const INCIDENTS: TableDef<Incident> = {
     col('root_cause', 'string', (r) => r.rootCauses[0]?.service ?? ''),
     col('root_causes', 'string', (r) => JSON.stringify(r.rootCauses)),
     col('grouping_reasons', 'strings', (r) => r.groupingReasons),
+    col('merged_into', 'string', (r) => r.mergedInto ?? ''),
   ],
 };
 
@@ -227,5 +228,7 @@ export function incidentFromRow(r: Row): Incident {
     groupingReasons: strs(r.grouping_reasons),
   };
   if (resolved > 0) incident.resolvedAt = resolved;
+  const mergedInto = str(r.merged_into);
+  if (mergedInto) incident.mergedInto = mergedInto;
   return incident;
 }

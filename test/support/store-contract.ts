@@ -78,6 +78,17 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect((await store.queryIncidents({ tenant: t, limit: 10, status: 'open' })).items).toHaveLength(2);
     });
 
+    it('leaves merged incidents out of listings unless asked, and keeps where they went', async () => {
+      const store = await open();
+      const t = tenant('merged');
+      await store.upsertIncidents([incident(t, 1), incident(t, 2, { status: 'merged', mergedInto: 'inc-1' })]);
+      expect((await store.queryIncidents({ tenant: t, limit: 10 })).items.map((i) => i.title)).toEqual(['incident 1']);
+      const merged = (await store.queryIncidents({ tenant: t, limit: 10, status: 'merged' })).items;
+      expect(merged.map((i) => i.mergedInto)).toEqual(['inc-1']);
+      const one = await store.getIncident(t, merged[0]!.id);
+      expect(one?.mergedInto).toBe('inc-1');
+    });
+
     it('round-trips every injection-corpus value as a literal filter value', async () => {
       const store = await open();
       const t = tenant('inject');

@@ -68,7 +68,7 @@ describe('incident grouper', () => {
   });
 
   it('resolves an incident after the quiet period and reopens it on a related anomaly', () => {
-    const cfg = { ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, resolveAfterMs: 10 * MIN, windowMs: 15 * MIN };
+    const cfg = { ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, resolveAfterMs: 10 * MIN, windowMs: 15 * MIN, graceMs: 0 };
     const g = new IncidentGrouper(cfg);
     const G = graph();
     g.add([an('db', 0)], G);
@@ -80,6 +80,81 @@ describe('incident grouper', () => {
     const reopened = g.flush(G, []);
     expect(reopened[0]!.id).toBe(resolved[0]!.id);
     expect(reopened[0]!.status).toBe('open');
+  });
+});
+
+describe('incident grouper under partition skew', () => {
+  it('keeps one incident when one service runs far ahead in event time, until the grace period passes', () => {
+    const cfg = { ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, resolveAfterMs: 10 * MIN, windowMs: 5 * MIN, graceMs: 60_000 };
+    const g = new IncidentGrouper(cfg);
+    const G = graph();
+    const wall = 1_000_000;
+    // A catching-up consumer delivers web's whole hour before db's and api's first minutes.
+    g.add([an('web', 2), an('web', 3)], G, wall);
+    g.add(Array.from({ length: 60 }, (_, i) => an('billing', 60 + i)), G, wall);
+    const mid = g.flush(G, [], T0 + 120 * MIN, wall + 1_000);
+    expect(mid.filter((i) => i.services.includes('web')).every((i) => i.status === 'open')).toBe(true);
+    g.add([an('db', 0), an('api', 1)], G, wall + 2_000);
+    const out = g.flush(G, [], T0 + 120 * MIN, wall + 3_000);
+    const withWeb = out.filter((i) => i.services.includes('web'));
+    expect(withWeb).toHaveLength(1);
+    expect(withWeb[0]!.services).toEqual(['api', 'db', 'web']);
+    expect(withWeb[0]!.rootCauses[0]!.service).toBe('db');
+    // Once the wall-clock grace has passed, the quiet incident resolves on event time.
+    const later = g.flush(G, [], T0 + 120 * MIN, wall + 70_000);
+    expect(later.find((i) => i.id === withWeb[0]!.id)?.status).toBe('resolved');
+  });
+
+  it('splits the same skewed stream without the grace period (what the grace guards against)', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, resolveAfterMs: 10 * MIN, windowMs: 5 * MIN, graceMs: 0 });
+    const G = graph();
+    g.add([an('web', 2), an('web', 3)], G, 0);
+    g.add(Array.from({ length: 60 }, (_, i) => an('billing', 60 + i)), G, 0);
+    g.flush(G, [], T0 + 120 * MIN, 0);
+    g.add([an('db', 0), an('api', 1)], G, 0);
+    const ids = new Set(g.flush(G, [], T0 + 120 * MIN, 0).filter((i) => i.services.includes('db')).map((i) => i.id));
+    expect(ids.size).toBe(1);
+    expect(g.snapshot().incidents.filter((i) => i.evidence['web']).some((i) => i.evidence['db'])).toBe(false);
+  });
+});
+
+describe('incident merging', () => {
+  it('merges incidents that one anomaly links, keeps the earliest id and announces the merge', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, maxHops: 1 });
+    const G = graph();
+    // db and web are two hops apart (maxHops 1): two incidents, until api links them.
+    g.add([an('db', 0), an('db', 1)], G);
+    g.add([an('web', 2), an('web', 3)], G);
+    const first = g.flush(G, []);
+    expect(first).toHaveLength(2);
+    const dbIncident = first.find((i) => i.services.includes('db'))!;
+    const webIncident = first.find((i) => i.services.includes('web'))!;
+    g.add([an('api', 1)], G);
+    const out = g.flush(G, []);
+    const survivor = out.find((i) => i.status === 'open')!;
+    const gone = out.find((i) => i.status === 'merged')!;
+    expect(survivor.id).toBe(dbIncident.id);
+    expect(survivor.services).toEqual(['api', 'db', 'web']);
+    expect(survivor.anomalyCount).toBe(5);
+    expect(survivor.rootCauses[0]!.service).toBe('db');
+    expect(survivor.groupingReasons.join(' ')).toContain(`merged ${webIncident.id}`);
+    expect(gone.id).toBe(webIncident.id);
+    expect(gone.mergedInto).toBe(dbIncident.id);
+    expect(gone.version).toBe(webIncident.version + 1);
+    // Later anomalies on web go to the survivor.
+    g.add([an('web', 4)], G);
+    expect(g.flush(G, []).map((i) => i.id)).toEqual([dbIncident.id]);
+  });
+
+  it('drops an absorbed incident silently when it was never published', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 2, maxHops: 1 });
+    const G = graph();
+    g.add([an('db', 0), an('db', 1)], G);
+    g.add([an('web', 2)], G);
+    g.add([an('api', 1)], G);
+    const out = g.flush(G, []);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.services).toEqual(['api', 'db', 'web']);
   });
 });
 
