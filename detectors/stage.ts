@@ -12,6 +12,8 @@ import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addToBucket, BUCKET_MS, type BucketState } from './log-error-rate.js';
 import { seriesKey, seriesSubject } from './series-key.js';
+import { LogTemplateBank } from './log-template-bank.js';
+import { registerTemplateMinerMetrics } from './logs/index.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
@@ -208,6 +210,8 @@ export const detectStage: StageModule = {
     const { bus, metrics, config, logger } = ctx;
     const labels = { stage: 'detect', component: 'series_detector' };
     const bank = new SeriesBank(ctx.store);
+    const templates = new LogTemplateBank(ctx.store);
+    const unregister = registerTemplateMinerMetrics(metrics.registry, () => templates.detector.miners());
     let lastCheckpoint = Date.now();
     const handle = async (records: TypedRecord[]) => {
       const end = metrics.batchSeconds.startTimer(labels);
@@ -219,6 +223,7 @@ export const detectStage: StageModule = {
       }
       metrics.received.inc(labels, records.length);
       const anomalies = await detectBatch(bank, points, logs);
+      anomalies.push(...(await templates.process(logs)));
       if (anomalies.length > 0) {
         await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
         metrics.sent.inc(labels, anomalies.length);
@@ -226,7 +231,8 @@ export const detectStage: StageModule = {
       if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs || bank.uncheckpointedSpan >= CHECKPOINT_EVENT_SPAN_MS) {
         lastCheckpoint = Date.now();
         const n = await bank.checkpoint();
-        logger.debug({ series: n }, 'checkpointed detector state');
+        const t = await templates.checkpoint();
+        logger.debug({ series: n, templateServices: t }, 'checkpointed detector state');
       }
       end();
     };
@@ -245,6 +251,8 @@ export const detectStage: StageModule = {
         ready = false;
         await sub.stop();
         await bank.checkpoint();
+        await templates.checkpoint();
+        unregister();
       },
     };
   },
