@@ -77,6 +77,19 @@ export function anyToString(v: unknown): string {
   return typeof js === 'string' ? js : JSON.stringify(js) ?? '';
 }
 
+// Short attribute values repeat from record to record ('200', '/api/items'): records keep one
+// shared copy, and the copy each decode made dies young instead of waiting on the bus with them.
+const SHARED = new Map<string, string>();
+
+function shared(v: string): string {
+  if (v.length > 64) return v;
+  const known = SHARED.get(v);
+  if (known !== undefined) return known;
+  if (SHARED.size >= 10_000) SHARED.clear();
+  SHARED.set(v, v);
+  return v;
+}
+
 function keyValues(kvs: readonly unknown[], into: Attributes = {}): Attributes {
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i];
@@ -85,7 +98,7 @@ function keyValues(kvs: readonly unknown[], into: Attributes = {}): Attributes {
     // null), which the checks below treat as unset, as they do undefined in OTLP/JSON.
     const k = (kv as Obj).key;
     if (typeof k !== 'string' || k === '') continue;
-    into[k.length > 256 ? k.slice(0, 256) : k] = attributeValue(anyToString((kv as Obj).value));
+    into[k.length > 256 ? k.slice(0, 256) : k] = shared(attributeValue(anyToString((kv as Obj).value)));
   }
   return into;
 }
@@ -179,7 +192,7 @@ function otlpLogRecord(rec: unknown, res: ResourceInfo, ctx: OtlpContext): LogRe
   const eventName = get(rec, 'eventName');
   if (typeof eventName === 'string' && eventName) attributes['event.name'] = eventName;
   const text = get(rec, 'severityText');
-  if (typeof text === 'string' && text) attributes['severity_text'] = text.slice(0, 64);
+  if (typeof text === 'string' && text) attributes['severity_text'] = shared(text.slice(0, 64));
   const sessionId = hex(get(rec, 'traceId'));
   const span = hex(get(rec, 'spanId'));
   if (span) attributes.span_id = span;
