@@ -25,8 +25,21 @@ export const CHANGE_LOOKAHEAD_MS = 5 * 60_000;
 /** A dependency whose onset is within this of the service's own still counts as "first". */
 export const ONSET_TOLERANCE_MS = 2 * 60_000;
 
-export function rankRootCauses(evidence: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[]): RootCauseCandidate[] {
-  if (evidence.length === 0) return [];
+export interface RankOptions {
+  /**
+   * The user-facing service whose symptom the incident is about (an alert on it). Only it and
+   * the services it calls, directly or transitively, can explain that symptom: the others are
+   * ranked after them, and `explain` and `victim` count only affected services in that scope.
+   */
+  symptom?: string;
+}
+
+export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], opts: RankOptions = {}): RootCauseCandidate[] {
+  if (all.length === 0) return [];
+  const scope = opts.symptom !== undefined && graph.has(opts.symptom) ? new Set([opts.symptom, ...graph.downstreamOf(opts.symptom).keys()]) : undefined;
+  const evidence = scope ? all.filter((e) => scope.has(e.service)) : all;
+  const outside = scope ? all.filter((e) => !scope.has(e.service)) : [];
+  if (evidence.length === 0) return rankRootCauses(all, graph, changes);
   const affected = new Map(evidence.map((e) => [e.service, e]));
   const affectedSet = new Set(affected.keys());
   const tMin = Math.min(...evidence.map((e) => e.firstTs));
@@ -67,6 +80,14 @@ export function rankRootCauses(evidence: readonly ServiceEvidence[], graph: Topo
   });
 
   scored.sort((a, b) => b.score - a.score || a.e.firstTs - b.e.firstTs || a.e.service.localeCompare(b.e.service));
+  if (outside.length > 0) {
+    const rest = rankRootCauses(outside, graph, changes);
+    const floor = Math.min(...scored.map((s) => s.score));
+    for (const r of rest) {
+      const e = outside.find((o) => o.service === r.service)!;
+      scored.push({ e, score: Math.min(floor, r.score) - 1, reasons: [`not on a call path from ${opts.symptom}, whose symptom this is`, ...r.reasons], related: [] });
+    }
+  }
   return scored.map((s, i) => ({
     service: s.e.service,
     rank: i + 1,

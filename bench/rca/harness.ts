@@ -1,0 +1,282 @@
+// The RCA harness: streams a PetShop-layout scenario through the real detect stage
+// (detectBatch on a SeriesBank) and correlator (IncidentGrouper, rankRootCauses, TopologyGraph)
+// and returns, per case, every graph node ranked best first. It never reads labels.json.
+//
+// Per case:
+//   1. Warm-up. With a normal file, the bank learns it once; its checkpoint (an in-memory store)
+//      seeds a fresh bank per case, and the case is moved forward by whole days to just after
+//      the normal data (the time of day, hence the daily seasonality, is kept). Without one, the
+//      only normal data are the rows before each case's alert (no labels needed to know that):
+//      those of every case, in time order, are cycled on the data's grid until the paging rule
+//      has settled, and the case follows.
+//   2. The case's rows go through detectBatch one row at a time, as a live stream would.
+//   3. The alert becomes an `alert` anomaly on its node, as an Alertmanager alert does at ingest.
+//   4. IncidentGrouper folds the anomalies; the incident holding the alert is ranked by
+//      rankRootCauses with the alert as the user-facing symptom, from the anomalies consistent
+//      with it (its metric family and direction: latency up, availability down).
+//   5. The ranked candidates come first; the other graph nodes follow, those on a call path from
+//      the symptom by hop distance, then the rest.
+import type { Anomaly, MetricPoint } from '../../platform/contracts/events.js';
+import type { Checkpoint, Store } from '../../platform/store/store.js';
+import { stableId } from '../../platform/contracts/ids.js';
+import { SeriesBank, detectBatch } from '../../detectors/stage.js';
+import { IncidentGrouper, DEFAULT_GROUPER_CONFIG } from '../../correlator/incident-grouper.js';
+import { rankRootCauses, type ServiceEvidence } from '../../correlator/root-cause-ranker.js';
+import { TopologyGraph } from '../../correlator/topology-graph.js';
+import type { CallGraph, MetricsTable, RcaAlert, RcaCase, RcaScenario } from './scenario.js';
+
+const TENANT = 'rca-bench';
+const DAY_MS = 86_400_000;
+/** Points the paging rule wants before it trusts a band (DEFAULT_SUSTAINED_RULE.settlePoints), with a margin. */
+const SETTLE_ROWS = 200;
+
+/** The part of the store the detector bank uses: its checkpoints, held in memory. */
+class CheckpointMemory {
+  private readonly rows = new Map<string, Checkpoint>();
+  async getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]> {
+    const out: Checkpoint[] = [];
+    for (const k of keys ?? []) {
+      const c = this.rows.get(`${tenant}\u0000${namespace}\u0000${k}`);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+  async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
+    for (const r of rows) this.rows.set(`${tenant}\u0000${namespace}\u0000${r.key}`, r);
+  }
+  asStore(): Store {
+    return this as unknown as Store;
+  }
+}
+
+export function topologyOf(graph: CallGraph): TopologyGraph {
+  const g = new TopologyGraph();
+  for (const n of graph.nodes) g.addService(n);
+  for (const [from, to] of graph.edges) g.addEdge(from, to);
+  return g;
+}
+
+/** One row of a metrics table as gauge points (empty cells skipped), moved by `shift` ms. */
+export function rowPoints(t: MetricsTable, row: number, shift: number, at = t.ts[row]! + shift): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (const c of t.columns) {
+    const v = c.values[row]!;
+    if (Number.isNaN(v)) continue;
+    const name = `${c.metric}_${c.stat}`.toLowerCase();
+    out.push({ id: stableId('mp', TENANT, c.node, name, at), tenant: TENANT, ts: at, service: c.node, name, kind: 'gauge', value: v, labels: {} });
+  }
+  return out;
+}
+
+function gridOf(ts: readonly number[]): number {
+  const steps: number[] = [];
+  for (let i = 1; i < ts.length; i++) if (ts[i]! > ts[i - 1]!) steps.push(ts[i]! - ts[i - 1]!);
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)] ?? 300_000;
+}
+
+/** Direction in which a metric family hurts users. */
+export function harmfulDirection(metric: string): 'up' | 'down' | undefined {
+  const m = metric.toLowerCase();
+  if (m.startsWith('latency') || m.startsWith('error') || m.includes('duration')) return 'up';
+  if (m.startsWith('availability') || m.startsWith('success')) return 'down';
+  return undefined;
+}
+
+export interface CaseResult {
+  ranking: string[];
+  /** Whether the correlator named a root cause (else the ranking is the topology order alone). */
+  named: boolean;
+  anomalies: number;
+  incidentServices: string[];
+}
+
+export interface RcaRun {
+  rankings: Record<string, string[]>;
+  cases: Record<string, CaseResult>;
+  warmup: 'normal-file' | 'pre-alert-rows';
+  elapsedMs: number;
+}
+
+export interface RcaRunOptions {
+  onCase?: (done: number, total: number, name: string) => void;
+}
+
+/** Warm-up checkpoints: every series' detector after learning the normal data. */
+async function warmNormal(normal: MetricsTable): Promise<CheckpointMemory> {
+  const mem = new CheckpointMemory();
+  const bank = new SeriesBank(mem.asStore());
+  for (let r = 0; r < normal.ts.length; r++) await detectBatch(bank, rowPoints(normal, r, 0), []);
+  await bank.checkpoint();
+  return mem;
+}
+
+/** Without a normal file: the pre-alert rows of every case, time-ordered, cycled on the grid. */
+async function warmPreAlert(cases: readonly RcaCase[], endBefore: number): Promise<{ mem: CheckpointMemory; endTs: number }> {
+  const rows: Array<{ t: MetricsTable; r: number; ts: number }> = [];
+  for (const c of cases) for (let r = 0; r < c.metrics.ts.length; r++) if (c.metrics.ts[r]! < c.alert.ts) rows.push({ t: c.metrics, r, ts: c.metrics.ts[r]! });
+  rows.sort((a, b) => a.ts - b.ts);
+  const mem = new CheckpointMemory();
+  const bank = new SeriesBank(mem.asStore());
+  const grid = gridOf(cases[0]?.metrics.ts ?? []);
+  const total = rows.length === 0 ? 0 : Math.max(SETTLE_ROWS, rows.length);
+  const start = endBefore - (total + 1) * grid;
+  for (let i = 0; i < total; i++) {
+    const { t, r } = rows[i % rows.length]!;
+    await detectBatch(bank, rowPoints(t, r, 0, start + i * grid), []);
+  }
+  await bank.checkpoint();
+  return { mem, endTs: start + total * grid };
+}
+
+export async function rankCase(c: RcaCase, mem: CheckpointMemory, shift: number, graph: TopologyGraph, nodes: readonly string[]): Promise<CaseResult> {
+  const bank = new SeriesBank(mem.asStore());
+  const anomalies: Anomaly[] = [];
+  for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
+  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph);
+  return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
+}
+
+/**
+ * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether any
+ * detector anomaly consistent with the symptom lies in its scope, i.e. whether a root cause is
+ * named at all (the alert alone names none).
+ */
+export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph): { ranked: string[]; named: boolean; services: string[] } {
+  const all = [...anomalies, alert];
+  const grouper = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, graceMs: 0 });
+  grouper.add(all, graph, 0);
+  const incident = grouper.flush(graph, [], alert.ts, 0).find((i) => i.anomalyIds.includes(alert.id));
+  const members = new Set(incident?.anomalyIds ?? [alert.id]);
+  const want = harmfulDirection(metric);
+  const family = metric.toLowerCase();
+  const consistent = all.filter((a) => members.has(a.id) && (a === alert || (a.subject.startsWith(family) && (want === undefined || a.direction === want))));
+  const ranked = rankRootCauses(evidenceOf(consistent), graph, [], { symptom: alert.service });
+  const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
+  const named = consistent.some((a) => a !== alert && scope.has(a.service));
+  return { ranked: named ? ranked.map((r) => r.service) : [], named, services: incident?.services ?? [] };
+}
+
+function alertAnomaly(a: RcaAlert, shift: number): Anomaly {
+  const ts = a.ts + shift;
+  const subject = `${a.metric}${a.agg ? `_${a.agg}` : ''}`.toLowerCase();
+  const dir = harmfulDirection(a.metric);
+  return {
+    id: stableId('an', TENANT, 'alert', a.node, subject, ts),
+    tenant: TENANT,
+    ts,
+    service: a.node,
+    signal: 'alert',
+    subject,
+    detector: 'alert',
+    score: 1,
+    observed: 0,
+    expected: 0,
+    lower: 0,
+    upper: 0,
+    direction: dir ?? 'none',
+    evidence: { source: 'alert.json' },
+  };
+}
+
+/** Per-service evidence, as the grouper keeps it, from a set of anomalies. */
+export function evidenceOf(anomalies: readonly Anomaly[]): ServiceEvidence[] {
+  const by = new Map<string, ServiceEvidence>();
+  for (const a of anomalies) {
+    const e = by.get(a.service) ?? { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [] };
+    e.firstTs = Math.min(e.firstTs, a.ts);
+    e.lastTs = Math.max(e.lastTs, a.ts);
+    e.maxScore = Math.max(e.maxScore, a.score);
+    e.count += 1;
+    if (!e.subjects.includes(a.subject)) e.subjects.push(a.subject);
+    by.set(a.service, e);
+  }
+  return [...by.values()];
+}
+
+/** Ranked candidates, then nodes the symptom reaches by hop count, then the rest (by name). */
+export function completeRanking(ranked: readonly string[], symptom: string, graph: TopologyGraph, nodes: readonly string[]): string[] {
+  const out = [...ranked];
+  const seen = new Set(out);
+  const reach = [...graph.downstreamOf(symptom)].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  for (const [n] of reach) if (!seen.has(n)) (seen.add(n), out.push(n));
+  if (!seen.has(symptom) && graph.has(symptom)) (seen.add(symptom), out.push(symptom));
+  for (const n of [...nodes].sort()) if (!seen.has(n)) (seen.add(n), out.push(n));
+  return out;
+}
+
+export async function runRca(s: RcaScenario, opts: RcaRunOptions = {}): Promise<RcaRun> {
+  const started = Date.now();
+  const graph = topologyOf(s.graph);
+  const rankings: Record<string, string[]> = {};
+  const cases: Record<string, CaseResult> = {};
+  let mem: CheckpointMemory;
+  let shiftOf: (c: RcaCase) => number;
+  if (s.normal) {
+    mem = await warmNormal(s.normal);
+    const end = s.normal.ts[s.normal.ts.length - 1]!;
+    const grid = gridOf(s.normal.ts);
+    // Whole days, so the case keeps its time of day; strictly after the warm-up's last point.
+    shiftOf = (c) => Math.max(0, Math.ceil((end + grid - c.metrics.ts[0]!) / DAY_MS)) * DAY_MS;
+  } else {
+    const first = Math.min(...s.cases.map((c) => c.metrics.ts[0]!));
+    const warm = await warmPreAlert(s.cases, first);
+    mem = warm.mem;
+    // Each case is replayed right after the warm-up (its own pre-alert rows lead into it).
+    shiftOf = (c) => warm.endTs + gridOf(c.metrics.ts) - c.metrics.ts[0]!;
+  }
+  let done = 0;
+  for (const c of s.cases) {
+    const r = await rankCase(c, mem, shiftOf(c), graph, s.graph.nodes);
+    rankings[c.name] = r.ranking;
+    cases[c.name] = r;
+    opts.onCase?.(++done, s.cases.length, c.name);
+  }
+  return { rankings, cases, warmup: s.normal ? 'normal-file' : 'pre-alert-rows', elapsedMs: Date.now() - started };
+}
+
+export interface SpecificityRun {
+  slices: number;
+  /** Per alert kind: slices in which no root cause was named, and their share. */
+  byKind: Record<string, { quiet: number; specificity: number }>;
+  specificity: number;
+}
+
+/**
+ * Specificity on normal data: the detectors learn the first `warmShare` of the normal file, then
+ * every following run of `sliceRows` rows is streamed as a case would be, with each kind of alert
+ * the scenario's cases raise (their node and metric, from alert.json) placed where a case's alert
+ * sits (after its first two rows). A slice is correct when no root cause is named.
+ */
+export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare = 0.5): Promise<SpecificityRun> {
+  const normal = s.normal;
+  if (!normal) return { slices: 0, byKind: {}, specificity: 1 };
+  const topo = topologyOf(s.graph);
+  const kinds = [...new Map(s.cases.map((c) => [`${c.alert.node}\u0000${c.alert.metric}`, c.alert])).values()];
+  const warmRows = Math.max(SETTLE_ROWS, Math.floor(normal.ts.length * warmShare));
+  const mem = new CheckpointMemory();
+  const bank = new SeriesBank(mem.asStore());
+  for (let r = 0; r < Math.min(warmRows, normal.ts.length); r++) await detectBatch(bank, rowPoints(normal, r, 0), []);
+  await bank.checkpoint();
+  let slices = 0;
+  const quiet = new Map<string, number>();
+  let quietAll = 0;
+  for (let start = warmRows; start + sliceRows <= normal.ts.length; start += sliceRows) {
+    const b = new SeriesBank(mem.asStore());
+    const anomalies: Anomaly[] = [];
+    for (let r = start; r < start + sliceRows; r++) anomalies.push(...(await detectBatch(b, rowPoints(normal, r, 0), [])));
+    slices += 1;
+    const at = normal.ts[start + Math.min(2, sliceRows - 1)]! - 1_000;
+    for (const k of kinds) {
+      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo);
+      if (!named) {
+        quiet.set(k.metric, (quiet.get(k.metric) ?? 0) + 1);
+        quietAll += 1;
+      }
+    }
+  }
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const byKind: SpecificityRun['byKind'] = {};
+  for (const k of kinds) byKind[k.metric] = { quiet: quiet.get(k.metric) ?? 0, specificity: slices === 0 ? 1 : r((quiet.get(k.metric) ?? 0) / slices) };
+  return { slices, byKind, specificity: slices === 0 || kinds.length === 0 ? 1 : r(quietAll / (slices * kinds.length)) };
+}
