@@ -31,7 +31,18 @@ export const day = (ts: number): string => new Date(ts).toISOString().slice(0, 1
 const keys = (a: Attributes): string[] => Object.keys(a);
 const values = (a: Attributes): string[] => Object.values(a);
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/**
+ * Lone UTF-16 surrogates (a JSON "\ud800" escape in input yields one) have no UTF-8 form: both
+ * databases' JSON readers refuse them and would fail the whole batch, over and over on replay.
+ * They become U+FFFD, as any UTF-8 encoder would store them.
+ */
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source); // no /g: test() must not keep state
+export const wellFormed = (s: string): string => (HAS_LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s);
+
 function col<R>(name: string, type: ColumnType, get: (r: R) => CellValue): Column<R> {
+  if (type === 'string') return { name, type, get: (r) => wellFormed(get(r) as string) };
+  if (type === 'strings') return { name, type, get: (r) => (get(r) as string[]).map(wellFormed) };
   return { name, type, get };
 }
 

@@ -41,6 +41,16 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect(await store.count(t, 'logs')).toBe(50);
     });
 
+    it('stores text with lone UTF-16 surrogates (legal in JSON escapes) instead of failing the batch', async () => {
+      const store = await open();
+      const t = tenant('surrogate');
+      const odd = ['lone high \ud800 here', 'lone low \udc00', 'pair \ud83d\ude00 kept'];
+      await store.insertLogs(odd.map((body, i) => ({ id: stableId('log', t, i), tenant: t, ts: T0 + i, service: 'api', severity: 'info', body, attributes: { k: body } })));
+      expect(await store.count(t, 'logs')).toBe(3);
+      await store.insertAnomalies([anomaly(t, 1, { service: 'svc \ud800' })]);
+      expect(await store.count(t, 'anomalies')).toBe(1);
+    });
+
     it('keeps the highest incident version and never lists an incident twice', async () => {
       const store = await open();
       const t = tenant('versions');
