@@ -9,8 +9,7 @@ import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
 import { DEFAULT_TENANT } from '../platform/contracts/common.js';
 import {
-  AnomalyListQuery, AnomalyPage, ErrorBody, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody,
-} from './schemas.js';
+  AnomalyListQuery, AnomalyPage, ErrorBody, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 
 export interface ApiOptions {
@@ -97,6 +96,10 @@ async function buildTyped(options: ApiOptions) {
     }
     return store.queryAnomalies({ tenant, ...q, ...(ids ? { ids } : {}) });
   });
+
+  app.get('/v1/alerts', {
+    schema: { summary: 'List alerts (deduplicated anomalies and ingested Alertmanager alerts), most recently seen first', querystring: AlertListQuery, response: { 200: AlertPage, ...errors } },
+  }, async (req) => store.queryAlerts({ tenant: tenantOf(req.headers), ...req.query }));
 
   app.get('/v1/services', { schema: { summary: 'Services with anomaly counts', response: { 200: ServiceList, ...errors } } }, async (req) => ({
     items: await store.listServices(tenantOf(req.headers)),

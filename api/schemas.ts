@@ -1,6 +1,6 @@
 // HTTP schemas of the query API: input and output, from which types and OpenAPI derive.
 import { Type } from '@sinclair/typebox';
-import { Anomaly, Incident, Topology } from '../platform/contracts/events.js';
+import { Alert, Anomaly, Incident, Topology } from '../platform/contracts/events.js';
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
 
@@ -25,6 +25,14 @@ export const AnomalyListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   cursor: Type.Optional(Type.String({ maxLength: 1024 })),
 });
+
+export const AlertListQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('resolved')])),
+  service: Type.Optional(Filter),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export const AlertPage = Type.Object({ items: Type.Array(Alert), nextCursor: Type.Optional(Type.String()) });
 
 export const IncidentPage = Type.Object({ items: Type.Array(Incident), nextCursor: Type.Optional(Type.String()) });
 export const AnomalyPage = Type.Object({ items: Type.Array(Anomaly), nextCursor: Type.Optional(Type.String()) });

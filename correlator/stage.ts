@@ -11,6 +11,7 @@ import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
 import { TopologyGraph } from './topology-graph.js';
+import { AlertDeduper, type DeduperState } from './alert-deduper.js';
 
 const CHECKPOINT_NAMESPACE = 'correlate.v1';
 const CHANGE_RETENTION_MS = 48 * 3_600_000;
@@ -31,6 +32,7 @@ export function loadTopologyFile(path: string): Topology {
 
 interface TenantState {
   grouper: IncidentGrouper;
+  deduper: AlertDeduper;
   graph: TopologyGraph;
   topologyVersion: number;
   changes: ChangeEvent[];
@@ -52,11 +54,14 @@ export const correlateStage: StageModule = {
     const tenantState = async (tenant: string): Promise<TenantState> => {
       let s = tenants.get(tenant);
       if (s) return s;
-      const [ckpt] = await store.getCheckpoints(tenant, CHECKPOINT_NAMESPACE, ['grouper']);
+      const ckpts = await store.getCheckpoints(tenant, CHECKPOINT_NAMESPACE, ['grouper', 'alerts']);
+      const ckpt = ckpts.find((c) => c.key === 'grouper');
+      const alertsCkpt = ckpts.find((c) => c.key === 'alerts');
       const grouper = ckpt ? IncidentGrouper.restore(JSON.parse(ckpt.state) as GrouperState, grouperConfig) : new IncidentGrouper(grouperConfig);
+      const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
-      s = { grouper, graph: new TopologyGraph(topology ?? undefined), topologyVersion: topology?.version ?? -1, changes };
+      s = { grouper, deduper, graph: new TopologyGraph(topology ?? undefined), topologyVersion: topology?.version ?? -1, changes };
       tenants.set(tenant, s);
       if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
       return s;
@@ -77,7 +82,10 @@ export const correlateStage: StageModule = {
       // Microseconds of wall time: above anything a predecessor process wrote.
       let version = Date.now() * 1000;
       for (const [tenant, s] of tenants) {
-        await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [{ key: 'grouper', version: version++, state: JSON.stringify(s.grouper.snapshot()) }]);
+        await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [
+          { key: 'grouper', version: version++, state: JSON.stringify(s.grouper.snapshot()) },
+          { key: 'alerts', version: version++, state: JSON.stringify(s.deduper.snapshot()) },
+        ]);
       }
     };
 
@@ -92,6 +100,8 @@ export const correlateStage: StageModule = {
     };
 
     const flushTenant = async (tenant: string, s: TenantState, now?: number) => {
+      const alerts = s.deduper.flush(now ?? lastWall.get(tenant)?.watermark ?? 0);
+      if (alerts.length > 0) await bus.publish(TOPICS.alerts, alerts.map((a) => ({ key: a.service, value: a })));
       const out = s.grouper.flush(s.graph, s.changes, now);
       await publish(out);
       metrics.openIncidents.set({ tenant }, s.grouper.openCount());
@@ -118,6 +128,7 @@ export const correlateStage: StageModule = {
           // Services seen in anomalies join the graph so later topology learning can place them.
           s.graph.addService(r.value.service);
           s.grouper.add([r.value], s.graph);
+          s.deduper.add([r.value]);
           touched.add(r.value.tenant);
           lastWall.set(r.value.tenant, { watermark: Math.max(lastWall.get(r.value.tenant)?.watermark ?? 0, r.value.ts), wall: Date.now() });
         }

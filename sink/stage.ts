@@ -1,7 +1,7 @@
 // The sink stage: every record on the bus into the store, idempotently, one insert per table
 // per batch. The store's keys make a replayed batch harmless.
 import { TOPICS } from '../platform/contracts/topics.js';
-import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../platform/contracts/events.js';
+import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../platform/contracts/events.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 
@@ -19,6 +19,7 @@ export const sinkStage: StageModule = {
       const points: MetricPoint[] = [];
       const changes: ChangeEvent[] = [];
       const anomalies: Anomaly[] = [];
+      const alerts = new Map<string, Alert>();
       const incidents = new Map<string, Incident>();
       const topologies: Topology[] = [];
       for (const r of records) {
@@ -32,6 +33,11 @@ export const sinkStage: StageModule = {
             if (!prev || prev.version <= r.value.version) incidents.set(r.value.id, r.value);
             break;
           }
+          case TOPICS.alerts: {
+            const prev = alerts.get(r.value.id);
+            if (!prev || prev.version <= r.value.version) alerts.set(r.value.id, r.value);
+            break;
+          }
           case TOPICS.topology: topologies.push(r.value); break;
           default: break;
         }
@@ -40,6 +46,7 @@ export const sinkStage: StageModule = {
       await store.insertMetrics(points);
       await store.insertChanges(changes);
       await store.insertAnomalies(anomalies);
+      await store.upsertAlerts([...alerts.values()]);
       await store.upsertIncidents([...incidents.values()]);
       for (const t of topologies) await store.putTopology(t);
       metrics.received.inc(labels, records.length);
@@ -49,7 +56,7 @@ export const sinkStage: StageModule = {
     const sub = await consumeValidated({
       bus,
       group: 'aiops-sink',
-      topics: [TOPICS.logs, TOPICS.metrics, TOPICS.changes, TOPICS.anomalies, TOPICS.incidents, TOPICS.topology],
+      topics: [TOPICS.logs, TOPICS.metrics, TOPICS.changes, TOPICS.anomalies, TOPICS.alerts, TOPICS.incidents, TOPICS.topology],
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
       handler: handle,
     });

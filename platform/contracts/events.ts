@@ -77,6 +77,37 @@ export const Anomaly = Type.Object({
 });
 export type Anomaly = Static<typeof Anomaly>;
 
+/**
+ * One alert: every anomaly (or ingested Alertmanager alert) with the same fingerprint folds
+ * into it. The fingerprint recipe is versioned (`recipe`) so a change of recipe never silently
+ * re-keys existing alerts.
+ */
+export const AlertStatus = Type.Union([Type.Literal('firing'), Type.Literal('resolved')]);
+export const Alert = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  /** Monotonic per alert: the store keeps the highest version. */
+  version: Type.Integer({ minimum: 0 }),
+  fingerprint: Type.String({ minLength: 1, maxLength: 128 }),
+  recipe: Type.String({ maxLength: 64 }),
+  service: ServiceName,
+  signal: SignalKind,
+  subject: Type.String({ maxLength: 1024 }),
+  status: AlertStatus,
+  firstSeen: EpochMs,
+  lastSeen: EpochMs,
+  /** Anomalies folded into this alert. */
+  count: Type.Integer({ minimum: 0 }),
+  /** Firing/resolved transitions so far. */
+  transitions: Type.Integer({ minimum: 0 }),
+  /** Too many transitions in a short time: still grouped, not worth a page by itself. */
+  flapping: Type.Boolean(),
+  maxScore: Type.Number({ minimum: 0, maximum: 1 }),
+  lastAnomalyId: RecordId,
+  labels: Attributes,
+});
+export type Alert = Static<typeof Alert>;
+
 export const RootCauseCandidate = Type.Object({
   service: ServiceName,
   rank: Type.Integer({ minimum: 1 }),

@@ -1,12 +1,13 @@
 // Versioned topic names: a breaking contract change gets a new topic, never a silent reshape.
 import type { TSchema } from '@sinclair/typebox';
-import { Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, Topology } from './events.js';
+import { Alert, Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, Topology } from './events.js';
 
 export const TOPICS = {
   logs: 'aiops.logs.v1',
   metrics: 'aiops.metrics.v1',
   changes: 'aiops.changes.v1',
   anomalies: 'aiops.anomalies.v1',
+  alerts: 'aiops.alerts.v1',
   incidents: 'aiops.incidents.v1',
   topology: 'aiops.topology.v1',
   deadLetter: 'aiops.deadletter.v1',
@@ -18,6 +19,7 @@ export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
   [TOPICS.metrics]: MetricPoint,
   [TOPICS.changes]: ChangeEvent,
   [TOPICS.anomalies]: Anomaly,
+  [TOPICS.alerts]: Alert,
   [TOPICS.incidents]: Incident,
   [TOPICS.topology]: Topology,
   [TOPICS.deadLetter]: DeadLetter,
@@ -28,6 +30,7 @@ export interface TopicPayloads {
   'aiops.metrics.v1': MetricPoint;
   'aiops.changes.v1': ChangeEvent;
   'aiops.anomalies.v1': Anomaly;
+  'aiops.alerts.v1': Alert;
   'aiops.incidents.v1': Incident;
   'aiops.topology.v1': Topology;
   'aiops.deadletter.v1': DeadLetter;

@@ -1,17 +1,17 @@
 // The domain queries, written once over a dialect; DuckDB and ClickHouse supply execution.
-import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './dialect.js';
 import { MIGRATIONS } from './migrations.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
-import type { AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
+import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
 import {
-  ANOMALIES, CHANGES, CHECKPOINTS, INCIDENTS, LOGS, METRICS, TOPOLOGY,
+  ALERTS, alertFromRow, ANOMALIES, CHANGES, CHECKPOINTS, INCIDENTS, LOGS, METRICS, TOPOLOGY,
   anomalyFromRow, changeFromRow, incidentFromRow, type Row, type TableDef,
 } from './tables.js';
 
 const KIND_TABLES: Record<RecordKind, string> = {
-  logs: LOGS.name, metrics: METRICS.name, changes: CHANGES.name, anomalies: ANOMALIES.name, incidents: INCIDENTS.name,
+  logs: LOGS.name, metrics: METRICS.name, changes: CHANGES.name, anomalies: ANOMALIES.name, alerts: ALERTS.name, incidents: INCIDENTS.name,
 };
 
 const columnsOf = (def: TableDef<never>): SqlFragment => trusted(def.columns.map((c) => c.name).join(', '));
@@ -62,6 +62,20 @@ export abstract class SqlStore implements Store {
   insertChanges(rows: readonly ChangeEvent[]) { return this.insert(CHANGES, rows); }
   insertAnomalies(rows: readonly Anomaly[]) { return this.insert(ANOMALIES, rows); }
   upsertIncidents(rows: readonly Incident[]) { return this.insert(INCIDENTS, rows); }
+  upsertAlerts(rows: readonly Alert[]) { return this.insert(ALERTS, rows); }
+
+  async queryAlerts(q: AlertQuery): Promise<Page<Alert>> {
+    const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
+    if (q.status) where.push(sql`status = ${val.str(q.status)}`);
+    if (q.service !== undefined) where.push(sql`service = ${val.str(q.service)}`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(sql`(last_seen < ${val.int(c.ts)} OR (last_seen = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
+    }
+    const rows = await this.query(sql`SELECT ${columnsOf(ALERTS as TableDef<never>)} FROM ${ident(ALERTS.name)}${this.final()}
+      WHERE ${join(where, ' AND ')} ORDER BY last_seen DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
+    return this.page(rows.map(alertFromRow), q.limit, (a) => ({ ts: a.lastSeen, id: a.id }));
+  }
 
   async putTopology(topology: Topology): Promise<void> {
     await this.insert(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);

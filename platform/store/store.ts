@@ -1,7 +1,7 @@
 // One store interface for both modes. Duties: every write is idempotent by record id (a
 // replayed batch never double-counts); incidents keep their highest version; reads never
 // return the same record twice.
-import type { Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
 
 export interface Page<T> {
   items: T[];
@@ -35,13 +35,21 @@ export interface AnomalyQuery {
   cursor?: string;
 }
 
+export interface AlertQuery {
+  tenant: string;
+  status?: 'firing' | 'resolved';
+  service?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface ServiceSummary {
   name: string;
   anomalies: number;
   lastAnomalyAt: number | null;
 }
 
-export type RecordKind = 'logs' | 'metrics' | 'changes' | 'anomalies' | 'incidents';
+export type RecordKind = 'logs' | 'metrics' | 'changes' | 'anomalies' | 'alerts' | 'incidents';
 
 export interface Checkpoint {
   key: string;
@@ -59,6 +67,10 @@ export interface Store {
   insertChanges(rows: readonly ChangeEvent[]): Promise<void>;
   insertAnomalies(rows: readonly Anomaly[]): Promise<void>;
   upsertIncidents(rows: readonly Incident[]): Promise<void>;
+  /** Keeps each alert's highest version. */
+  upsertAlerts(rows: readonly Alert[]): Promise<void>;
+  /** Most recently seen first. */
+  queryAlerts(q: AlertQuery): Promise<Page<Alert>>;
   putTopology(topology: Topology): Promise<void>;
   getTopology(tenant: string): Promise<Topology | null>;
   queryIncidents(q: IncidentQuery): Promise<Page<Incident>>;

@@ -88,6 +88,28 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect((await store.queryIncidents({ tenant: t, limit: 10, status: 'open' })).items).toHaveLength(2);
     });
 
+    it('keeps the highest alert version and lists alerts most recently seen first', async () => {
+      const store = await open();
+      const t = tenant('alerts');
+      const alert = (id: string, version: number, lastSeen: number, status: 'firing' | 'resolved' = 'firing') => ({
+        id, tenant: t, version, fingerprint: `fp-${id}`, recipe: 'anomaly.v1', service: 'api', signal: 'metric' as const, subject: 'latency',
+        status, firstSeen: T0, lastSeen, count: version, transitions: 0, flapping: version > 2, maxScore: 0.5, lastAnomalyId: `an-${version}`,
+        labels: { detector: 'spike', "q'uote": '\\x' },
+      });
+      await store.upsertAlerts([alert('a1', 1, T0 + 1)]);
+      await store.upsertAlerts([alert('a1', 3, T0 + 30, 'resolved'), alert('a2', 1, T0 + 20)]);
+      await store.upsertAlerts([alert('a1', 2, T0 + 10)]);
+      const all = (await store.queryAlerts({ tenant: t, limit: 10 })).items;
+      expect(all.map((a) => [a.id, a.version, a.status])).toEqual([['a1', 3, 'resolved'], ['a2', 1, 'firing']]);
+      expect(all[0]!.flapping).toBe(true);
+      expect(all[0]!.labels).toEqual({ detector: 'spike', "q'uote": '\\x' });
+      expect((await store.queryAlerts({ tenant: t, limit: 10, status: 'firing' })).items.map((a) => a.id)).toEqual(['a2']);
+      const page1 = await store.queryAlerts({ tenant: t, limit: 1 });
+      const page2 = await store.queryAlerts({ tenant: t, limit: 1, cursor: page1.nextCursor! });
+      expect([...page1.items, ...page2.items].map((a) => a.id)).toEqual(['a1', 'a2']);
+      expect(await store.count(t, 'alerts')).toBe(2);
+    });
+
     it('leaves merged incidents out of listings unless asked, and keeps where they went', async () => {
       const store = await open();
       const t = tenant('merged');
