@@ -187,6 +187,9 @@ describe.skipIf(!available.kafka || !available.clickhouse)('distributed mode on 
     expect(counted).toBe(sent);
     const ids = list.map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
+    const alerts = (await (await fetch(`${d.apiUrl}/v1/alerts?limit=1000`, { headers: { 'x-scope-orgid': tenant } })).json()) as { items: Array<{ id: string }> };
+    expect(alerts.items.length).toBeGreaterThan(0);
+    expect(new Set(alerts.items.map((a) => a.id)).size).toBe(alerts.items.length);
     const main = mainIncident(list, scenario, spec(tenant));
     expect(main, 'an incident in the fault window').toBeDefined();
     // The restarted detector resumed its baselines from the checkpoints: the fault is still found.
