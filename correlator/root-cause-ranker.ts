@@ -6,7 +6,7 @@
 //   strength — how strong and how many its anomalies were;
 //   change   — a deploy or config change on it shortly before its onset;
 // minus a penalty when one of its own dependencies went bad first (then it is a victim).
-import type { ChangeEvent, RootCauseCandidate } from '../platform/contracts/events.js';
+import type { Anomaly, ChangeEvent, RootCauseCandidate } from '../platform/contracts/events.js';
 import type { TopologyGraph } from './topology-graph.js';
 
 export interface ServiceEvidence {
@@ -16,6 +16,34 @@ export interface ServiceEvidence {
   maxScore: number;
   count: number;
   subjects: string[];
+  /**
+   * Largest distance of an anomaly from its expected value, in band half-widths (1 = the band's
+   * edge). Optional: the grouper does not track it yet; `evidenceFromAnomalies` fills it in.
+   */
+  maxDeviation?: number;
+}
+
+/** Per-service evidence from a set of anomalies, as the grouper keeps it, plus `maxDeviation`. */
+export function evidenceFromAnomalies(anomalies: readonly Anomaly[]): ServiceEvidence[] {
+  const by = new Map<string, ServiceEvidence>();
+  for (const a of anomalies) {
+    let e = by.get(a.service);
+    if (!e) by.set(a.service, (e = { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [], maxDeviation: 0 }));
+    e.firstTs = Math.min(e.firstTs, a.ts);
+    e.lastTs = Math.max(e.lastTs, a.ts);
+    e.maxScore = Math.max(e.maxScore, a.score);
+    e.count += 1;
+    if (!e.subjects.includes(a.subject)) e.subjects.push(a.subject);
+    e.maxDeviation = Math.max(e.maxDeviation ?? 0, deviationOf(a));
+  }
+  return [...by.values()];
+}
+
+/** |observed − expected| in band half-widths; 0 when the anomaly carries no band (an alert). */
+export function deviationOf(a: Pick<Anomaly, 'observed' | 'expected' | 'lower' | 'upper'>): number {
+  const half = (a.upper - a.lower) / 2;
+  if (!(half > 0) || !Number.isFinite(a.observed) || !Number.isFinite(a.expected)) return 0;
+  return Math.abs(a.observed - a.expected) / half;
 }
 
 export const RANKER_WEIGHTS = { explain: 0.4, onset: 0.2, strength: 0.15, change: 0.25, victim: 0.35 } as const;
@@ -32,7 +60,28 @@ export interface RankOptions {
    * ranked after them, and `explain` and `victim` count only affected services in that scope.
    */
   symptom?: string;
+  /**
+   * Deviation (band half-widths) that anomalies reach on normal data, e.g. a high quantile of
+   * the false alarms seen while the detectors warmed up. With a symptom, strength counts only
+   * what lies beyond it, so a service drifting as much as normal noise neither looks like a
+   * cause nor makes the services calling it look like victims.
+   */
+  noiseDeviation?: number;
+  /** Overrides of SYMPTOM_WEIGHTS (for tuning). */
+  weights?: Partial<typeof SYMPTOM_WEIGHTS>;
 }
+
+/**
+ * With a symptom, how strongly each service deviated matters as much as the topology: the
+ * culprit's own metrics move hard, while a weakly deviating dependency (a slow drift, a
+ * borderline alarm) must not turn a strongly hit service into its "victim". So:
+ *   explain  — share of the other affected services' strength that it explains (they call it);
+ *   strength — its deviation (log of band half-widths) relative to the incident's largest;
+ *   onset    — as without a symptom;
+ *   victim   — an affected dependency that went bad no later, weighted by how its strength
+ *              compares to this service's own (1 when at least as strong).
+ */
+export const SYMPTOM_WEIGHTS = { explain: 0.7, strength: 0.35, onset: 0.1, victim: 0.35, change: 0.25 };
 
 export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], opts: RankOptions = {}): RootCauseCandidate[] {
   if (all.length === 0) return [];
@@ -46,6 +95,8 @@ export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyG
   const tMax = Math.max(...evidence.map((e) => e.firstTs));
   const maxCount = Math.max(...evidence.map((e) => e.count));
   const others = Math.max(1, evidence.length - 1);
+
+  if (scope) return finish(scoreForSymptom(evidence, graph, changes, { ...SYMPTOM_WEIGHTS, ...opts.weights }, opts.noiseDeviation ?? 0), outside, opts.symptom!, graph, changes, affectedSet);
 
   const scored = evidence.map((e) => {
     const reasons: string[] = [];
@@ -79,13 +130,67 @@ export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyG
     return { e, score, reasons, related };
   });
 
+  return finish(scored, [], undefined, graph, changes, affectedSet);
+}
+
+interface Scored {
+  e: ServiceEvidence;
+  score: number;
+  reasons: string[];
+  related: ChangeEvent[];
+}
+
+function relatedChanges(e: ServiceEvidence, changes: readonly ChangeEvent[], reasons: string[]): ChangeEvent[] {
+  const related = changes.filter((c) => c.service === e.service && c.ts >= e.firstTs - CHANGE_LOOKBACK_MS && c.ts <= e.firstTs + CHANGE_LOOKAHEAD_MS);
+  for (const c of related) {
+    const mins = Math.round((e.firstTs - c.ts) / 60_000);
+    reasons.push(`${c.kind} "${c.summary}" ${mins >= 0 ? `${mins} min before` : `${-mins} min after`} its first anomaly`);
+  }
+  return related;
+}
+
+function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], w: typeof SYMPTOM_WEIGHTS, noise: number): Scored[] {
+  const affected = new Map(evidence.map((e) => [e.service, e]));
+  const d = (e: ServiceEvidence) => Math.max(0, Math.log1p(e.maxDeviation ?? 0) - Math.log1p(noise));
+  const dMax = Math.max(1e-9, ...evidence.map(d));
+  const total = evidence.reduce((n, e) => n + d(e), 0);
+  const tMin = Math.min(...evidence.map((e) => e.firstTs));
+  const tMax = Math.max(...evidence.map((e) => e.firstTs));
+  return evidence.map((e) => {
+    const reasons: string[] = [];
+    const own = d(e);
+    const explained = [...graph.upstreamOf(e.service).keys()].filter((s) => affected.has(s));
+    const others = total - own;
+    const explain = evidence.length === 1 ? 1 : others > 0 ? explained.reduce((n, s) => n + d(affected.get(s)!), 0) / others : explained.length > 0 ? 1 : 0;
+    if (explained.length > 0) reasons.push(`explains ${explained.length} of ${evidence.length - 1} other affected services (${Math.round(explain * 100)}% of their deviation), which depend on it: ${explained.sort().join(', ')}`);
+    let victim = 0;
+    const earlier: string[] = [];
+    for (const s of graph.downstreamOf(e.service).keys()) {
+      const dep = affected.get(s);
+      if (!dep || dep.firstTs > e.firstTs + ONSET_TOLERANCE_MS) continue;
+      earlier.push(s);
+      victim = Math.max(victim, own > 0 ? Math.min(1, d(dep) / own) : 1);
+    }
+    if (earlier.length > 0) reasons.push(`its dependencies ${earlier.sort().join(', ')} were affected as early or earlier (victim weight ${victim.toFixed(2)})`);
+    else reasons.push('none of its dependencies was affected first');
+    const strength = own / dMax;
+    reasons.push(`deviates ${(e.maxDeviation ?? 0).toFixed(1)} band half-widths from expected${noise > 0 ? ` (normal noise reaches ${noise.toFixed(1)})` : ''}`);
+    const onset = tMax === tMin ? 1 : 1 - (e.firstTs - tMin) / (tMax - tMin);
+    reasons.push(`first anomaly at ${new Date(e.firstTs).toISOString()}`);
+    const related = relatedChanges(e, changes, reasons);
+    const score = w.explain * explain + w.strength * strength + w.onset * onset + w.change * (related.length > 0 ? 1 : 0) - w.victim * victim;
+    return { e, score, reasons, related };
+  });
+}
+
+function finish(scored: Scored[], outside: readonly ServiceEvidence[], symptom: string | undefined, graph: TopologyGraph, changes: readonly ChangeEvent[], affectedSet: ReadonlySet<string>): RootCauseCandidate[] {
   scored.sort((a, b) => b.score - a.score || a.e.firstTs - b.e.firstTs || a.e.service.localeCompare(b.e.service));
   if (outside.length > 0) {
     const rest = rankRootCauses(outside, graph, changes);
     const floor = Math.min(...scored.map((s) => s.score));
     for (const r of rest) {
       const e = outside.find((o) => o.service === r.service)!;
-      scored.push({ e, score: Math.min(floor, r.score) - 1, reasons: [`not on a call path from ${opts.symptom}, whose symptom this is`, ...r.reasons], related: [] });
+      scored.push({ e, score: Math.min(floor, r.score) - 1, reasons: [`not on a call path from ${symptom}, whose symptom this is`, ...r.reasons], related: changes.filter((c) => r.changes.some((x) => x.id === c.id)) });
     }
   }
   return scored.map((s, i) => ({

@@ -21,7 +21,7 @@ import type { Checkpoint, Store } from '../../platform/store/store.js';
 import { stableId } from '../../platform/contracts/ids.js';
 import { SeriesBank, detectBatch } from '../../detectors/stage.js';
 import { IncidentGrouper, DEFAULT_GROUPER_CONFIG } from '../../correlator/incident-grouper.js';
-import { rankRootCauses, type ServiceEvidence } from '../../correlator/root-cause-ranker.js';
+import { deviationOf, evidenceFromAnomalies, rankRootCauses, type SYMPTOM_WEIGHTS } from '../../correlator/root-cause-ranker.js';
 import { TopologyGraph } from '../../correlator/topology-graph.js';
 import type { CallGraph, MetricsTable, RcaAlert, RcaCase, RcaScenario } from './scenario.js';
 
@@ -100,19 +100,42 @@ export interface RcaRun {
 
 export interface RcaRunOptions {
   onCase?: (done: number, total: number, name: string) => void;
+  /** Tuning only: ranker weights and noise quantile other than the defaults. */
+  weights?: Partial<typeof SYMPTOM_WEIGHTS>;
+  noiseQuantile?: number;
 }
 
 /** Warm-up checkpoints: every series' detector after learning the normal data. */
-async function warmNormal(normal: MetricsTable): Promise<CheckpointMemory> {
+async function warmNormal(normal: MetricsTable, rows = normal.ts.length): Promise<Warm> {
   const mem = new CheckpointMemory();
   const bank = new SeriesBank(mem.asStore());
-  for (let r = 0; r < normal.ts.length; r++) await detectBatch(bank, rowPoints(normal, r, 0), []);
+  const noise: Anomaly[] = [];
+  for (let r = 0; r < rows; r++) noise.push(...(await detectBatch(bank, rowPoints(normal, r, 0), [])));
   await bank.checkpoint();
-  return mem;
+  return { mem, noise };
+}
+
+/** Detector state after the warm-up, and the anomalies the warm-up raised (false alarms, on normal data). */
+interface Warm {
+  mem: CheckpointMemory;
+  noise: Anomaly[];
+}
+
+/** Share of the warm-up's false alarms (of the alert's metric family) a case's deviation must exceed to count as strength. */
+export const NOISE_QUANTILE = 0.8;
+/** Fewer false alarms than this give no usable noise level. */
+const MIN_NOISE_SAMPLES = 10;
+
+/** The deviation that `NOISE_QUANTILE` of the warm-up's false alarms on the metric family stay below. */
+export function noiseLevel(noise: readonly Anomaly[], metric: string, quantile = NOISE_QUANTILE): number {
+  const family = metric.toLowerCase();
+  const devs = noise.filter((a) => a.subject.startsWith(family)).map(deviationOf).sort((a, b) => a - b);
+  if (devs.length < MIN_NOISE_SAMPLES) return 0;
+  return devs[Math.min(devs.length - 1, Math.floor(devs.length * quantile))]!;
 }
 
 /** Without a normal file: the pre-alert rows of every case, time-ordered, cycled on the grid. */
-async function warmPreAlert(cases: readonly RcaCase[], endBefore: number): Promise<{ mem: CheckpointMemory; endTs: number }> {
+async function warmPreAlert(cases: readonly RcaCase[], endBefore: number): Promise<Warm & { endTs: number }> {
   const rows: Array<{ t: MetricsTable; r: number; ts: number }> = [];
   for (const c of cases) for (let r = 0; r < c.metrics.ts.length; r++) if (c.metrics.ts[r]! < c.alert.ts) rows.push({ t: c.metrics, r, ts: c.metrics.ts[r]! });
   rows.sort((a, b) => a.ts - b.ts);
@@ -121,28 +144,28 @@ async function warmPreAlert(cases: readonly RcaCase[], endBefore: number): Promi
   const grid = gridOf(cases[0]?.metrics.ts ?? []);
   const total = rows.length === 0 ? 0 : Math.max(SETTLE_ROWS, rows.length);
   const start = endBefore - (total + 1) * grid;
+  const noise: Anomaly[] = [];
   for (let i = 0; i < total; i++) {
     const { t, r } = rows[i % rows.length]!;
-    await detectBatch(bank, rowPoints(t, r, 0, start + i * grid), []);
+    noise.push(...(await detectBatch(bank, rowPoints(t, r, 0, start + i * grid), [])));
   }
   await bank.checkpoint();
-  return { mem, endTs: start + total * grid };
+  return { mem, noise, endTs: start + total * grid };
 }
 
-export async function rankCase(c: RcaCase, mem: CheckpointMemory, shift: number, graph: TopologyGraph, nodes: readonly string[]): Promise<CaseResult> {
-  const bank = new SeriesBank(mem.asStore());
+export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: TopologyGraph, nodes: readonly string[], opts: RcaRunOptions = {}): Promise<CaseResult> {
+  const bank = new SeriesBank(warm.mem.asStore());
   const anomalies: Anomaly[] = [];
   for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
-  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph);
+  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, noiseLevel(warm.noise, c.alert.metric, opts.noiseQuantile), opts.weights);
   return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
 }
 
 /**
- * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether any
- * detector anomaly consistent with the symptom lies in its scope, i.e. whether a root cause is
- * named at all (the alert alone names none).
+ * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether a
+ * root cause is named at all.
  */
-export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph): { ranked: string[]; named: boolean; services: string[] } {
+export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph, noiseDeviation = 0, weights?: Partial<typeof SYMPTOM_WEIGHTS>): { ranked: string[]; named: boolean; services: string[] } {
   const all = [...anomalies, alert];
   const grouper = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, graceMs: 0 });
   grouper.add(all, graph, 0);
@@ -151,9 +174,11 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
   const want = harmfulDirection(metric);
   const family = metric.toLowerCase();
   const consistent = all.filter((a) => members.has(a.id) && (a === alert || (a.subject.startsWith(family) && (want === undefined || a.direction === want))));
-  const ranked = rankRootCauses(evidenceOf(consistent), graph, [], { symptom: alert.service });
+  const ranked = rankRootCauses(evidenceFromAnomalies(consistent), graph, [], { symptom: alert.service, noiseDeviation, ...(weights ? { weights } : {}) });
   const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
-  const named = consistent.some((a) => a !== alert && scope.has(a.service));
+  // A root cause is named only when something on the symptom's call paths deviates beyond what
+  // normal noise reaches; the alert alone, or borderline alarms, name none.
+  const named = consistent.some((a) => a !== alert && scope.has(a.service) && deviationOf(a) > noiseDeviation);
   return { ranked: named ? ranked.map((r) => r.service) : [], named, services: incident?.services ?? [] };
 }
 
@@ -179,21 +204,6 @@ function alertAnomaly(a: RcaAlert, shift: number): Anomaly {
   };
 }
 
-/** Per-service evidence, as the grouper keeps it, from a set of anomalies. */
-export function evidenceOf(anomalies: readonly Anomaly[]): ServiceEvidence[] {
-  const by = new Map<string, ServiceEvidence>();
-  for (const a of anomalies) {
-    const e = by.get(a.service) ?? { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [] };
-    e.firstTs = Math.min(e.firstTs, a.ts);
-    e.lastTs = Math.max(e.lastTs, a.ts);
-    e.maxScore = Math.max(e.maxScore, a.score);
-    e.count += 1;
-    if (!e.subjects.includes(a.subject)) e.subjects.push(a.subject);
-    by.set(a.service, e);
-  }
-  return [...by.values()];
-}
-
 /** Ranked candidates, then nodes the symptom reaches by hop count, then the rest (by name). */
 export function completeRanking(ranked: readonly string[], symptom: string, graph: TopologyGraph, nodes: readonly string[]): string[] {
   const out = [...ranked];
@@ -210,24 +220,24 @@ export async function runRca(s: RcaScenario, opts: RcaRunOptions = {}): Promise<
   const graph = topologyOf(s.graph);
   const rankings: Record<string, string[]> = {};
   const cases: Record<string, CaseResult> = {};
-  let mem: CheckpointMemory;
+  let warm: Warm;
   let shiftOf: (c: RcaCase) => number;
   if (s.normal) {
-    mem = await warmNormal(s.normal);
+    warm = await warmNormal(s.normal);
     const end = s.normal.ts[s.normal.ts.length - 1]!;
     const grid = gridOf(s.normal.ts);
     // Whole days, so the case keeps its time of day; strictly after the warm-up's last point.
     shiftOf = (c) => Math.max(0, Math.ceil((end + grid - c.metrics.ts[0]!) / DAY_MS)) * DAY_MS;
   } else {
     const first = Math.min(...s.cases.map((c) => c.metrics.ts[0]!));
-    const warm = await warmPreAlert(s.cases, first);
-    mem = warm.mem;
+    const pre = await warmPreAlert(s.cases, first);
+    warm = pre;
     // Each case is replayed right after the warm-up (its own pre-alert rows lead into it).
-    shiftOf = (c) => warm.endTs + gridOf(c.metrics.ts) - c.metrics.ts[0]!;
+    shiftOf = (c) => pre.endTs + gridOf(c.metrics.ts) - c.metrics.ts[0]!;
   }
   let done = 0;
   for (const c of s.cases) {
-    const r = await rankCase(c, mem, shiftOf(c), graph, s.graph.nodes);
+    const r = await rankCase(c, warm, shiftOf(c), graph, s.graph.nodes, opts);
     rankings[c.name] = r.ranking;
     cases[c.name] = r;
     opts.onCase?.(++done, s.cases.length, c.name);
@@ -254,21 +264,18 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
   const topo = topologyOf(s.graph);
   const kinds = [...new Map(s.cases.map((c) => [`${c.alert.node}\u0000${c.alert.metric}`, c.alert])).values()];
   const warmRows = Math.max(SETTLE_ROWS, Math.floor(normal.ts.length * warmShare));
-  const mem = new CheckpointMemory();
-  const bank = new SeriesBank(mem.asStore());
-  for (let r = 0; r < Math.min(warmRows, normal.ts.length); r++) await detectBatch(bank, rowPoints(normal, r, 0), []);
-  await bank.checkpoint();
+  const warm = await warmNormal(normal, Math.min(warmRows, normal.ts.length));
   let slices = 0;
   const quiet = new Map<string, number>();
   let quietAll = 0;
   for (let start = warmRows; start + sliceRows <= normal.ts.length; start += sliceRows) {
-    const b = new SeriesBank(mem.asStore());
+    const b = new SeriesBank(warm.mem.asStore());
     const anomalies: Anomaly[] = [];
     for (let r = start; r < start + sliceRows; r++) anomalies.push(...(await detectBatch(b, rowPoints(normal, r, 0), [])));
     slices += 1;
     const at = normal.ts[start + Math.min(2, sliceRows - 1)]! - 1_000;
     for (const k of kinds) {
-      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo);
+      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, noiseLevel(warm.noise, k.metric));
       if (!named) {
         quiet.set(k.metric, (quiet.get(k.metric) ?? 0) + 1);
         quietAll += 1;
