@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { buildIngestApp } from './app.js';
 import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from './publisher.js';
-import { SyslogListeners, syslogPortsFromEnv } from './syslog.js';
+import { SyslogListeners } from './syslog.js';
 
 export { buildIngestApp } from './app.js';
 export type { IngestAppOptions } from './app.js';
@@ -24,7 +24,8 @@ export const ingestStage: StageModule = {
   async start(ctx: StageContext): Promise<RunningIngest> {
     let ready = false;
     let stopping = false;
-    const ports = syslogPortsFromEnv();
+    const { syslogTcpPort, syslogUdpPort } = ctx.config.ingest;
+    const ports = { tcp: syslogTcpPort || undefined, udp: syslogUdpPort || undefined };
     const publisher = new Publisher(ctx.bus, ctx.metrics, ctx.logger, DEFAULT_PUBLISHER_OPTIONS);
     const app: FastifyInstance = await buildIngestApp(ctx, { isReady: () => ready && !stopping, sharedPublisher: publisher });
     const syslog = new SyslogListeners({

@@ -190,18 +190,6 @@ export interface SyslogOptions {
   metrics: PipelineMetrics;
 }
 
-/** The syslog ports from the environment (0 or unset = off). */
-export function syslogPortsFromEnv(env: Record<string, string | undefined> = process.env): { tcp: number | undefined; udp: number | undefined } {
-  const port = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '' || raw === '0') return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}: expected a port from 0 to 65535 (0 = disabled), got ${JSON.stringify(raw)}`);
-    return n === 0 ? undefined : n;
-  };
-  return { tcp: port('AIOPS_SYSLOG_TCP_PORT'), udp: port('AIOPS_SYSLOG_UDP_PORT') };
-}
-
 function addMessage(batch: Batch, frame: Buffer, now: number, index: number): void {
   try {
     if (!isValidUtf8(frame)) throw new RecordError('invalid_utf8', 'the message is not valid UTF-8');

@@ -10,7 +10,7 @@ export interface AiopsConfig {
   logLevel: string;
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; topicPrefix: string };
   clickhouse: { url: string; database: string; username: string; password: string };
-  ingest: { host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number };
+  ingest: { host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number };
   api: { host: string; port: number; apiKeys: string[] };
   opsPort: number;
   topologyFile: string | undefined;
@@ -45,6 +45,8 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_INGEST_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by ingest; empty accepts unauthenticated requests.' },
   { name: 'AIOPS_INGEST_BODY_LIMIT', default: '10485760', description: 'Largest accepted request body in bytes; larger bodies get 413.' },
   { name: 'AIOPS_INGEST_RATE_LIMIT', default: '0', description: 'Requests per second allowed per ingest key (0 = unlimited).' },
+  { name: 'AIOPS_SYSLOG_TCP_PORT', default: '0', description: 'TCP port for syslog (RFC 5424/3164, octet counting or newline framing); 0 = off.' },
+  { name: 'AIOPS_SYSLOG_UDP_PORT', default: '0', description: 'UDP port for syslog (RFC 5424/3164, one message per datagram); 0 = off.' },
   { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
   { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
   { name: 'AIOPS_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by the query API; empty disables auth.' },
@@ -154,6 +156,8 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       apiKeys: list('AIOPS_INGEST_API_KEYS'),
       bodyLimitBytes: int('AIOPS_INGEST_BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       rateLimitPerSecond: int('AIOPS_INGEST_RATE_LIMIT', 0, 0, 1_000_000),
+      syslogTcpPort: int('AIOPS_SYSLOG_TCP_PORT', 0, 0, 65535),
+      syslogUdpPort: int('AIOPS_SYSLOG_UDP_PORT', 0, 0, 65535),
     },
     api: {
       host: get('AIOPS_API_HOST') ?? '127.0.0.1',

@@ -6,7 +6,8 @@ import { MemoryBus } from '../../platform/bus/memory-bus.js';
 import { TOPICS, type DeadLetter, type LogRecord } from '../../platform/contracts/index.js';
 import { createMetrics } from '../../platform/telemetry/metrics.js';
 import { Publisher, DEFAULT_PUBLISHER_OPTIONS } from '../../ingest/publisher.js';
-import { SyslogFramer, SyslogListeners, parseSyslog, syslogPortsFromEnv } from '../../ingest/syslog.js';
+import { SyslogFramer, SyslogListeners, parseSyslog } from '../../ingest/syslog.js';
+import { loadConfig } from '../../platform/config/config.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
@@ -50,10 +51,10 @@ describe('syslog parsing', () => {
     expect(() => new SyslogFramer(100).push(Buffer.from('99999 x'))).toThrow(/length/);
   });
 
-  it('reads the ports from the environment, 0 meaning off', () => {
-    expect(syslogPortsFromEnv({})).toEqual({ tcp: undefined, udp: undefined });
-    expect(syslogPortsFromEnv({ AIOPS_SYSLOG_TCP_PORT: '1514', AIOPS_SYSLOG_UDP_PORT: '0' })).toEqual({ tcp: 1514, udp: undefined });
-    expect(() => syslogPortsFromEnv({ AIOPS_SYSLOG_UDP_PORT: 'abc' })).toThrow(/AIOPS_SYSLOG_UDP_PORT/);
+  it('reads the ports from the configuration, 0 meaning off', () => {
+    expect(loadConfig({}).ingest).toMatchObject({ syslogTcpPort: 0, syslogUdpPort: 0 });
+    expect(loadConfig({ AIOPS_SYSLOG_TCP_PORT: '1514', AIOPS_SYSLOG_UDP_PORT: '0' }).ingest).toMatchObject({ syslogTcpPort: 1514, syslogUdpPort: 0 });
+    expect(() => loadConfig({ AIOPS_SYSLOG_UDP_PORT: 'abc' })).toThrow(/AIOPS_SYSLOG_UDP_PORT/);
   });
 });
 
