@@ -1,7 +1,8 @@
 // The RCA harness on a small synthetic PetShop-layout scenario: front -> mid -> db (callers
 // first), plus an unrelated side service. A latency fault in db shows in mid and front.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readScenario, parseGraphCsv, parseMetricsCsv } from '../../bench/rca/scenario.js';
@@ -74,6 +75,27 @@ describe('RCA harness', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    }
+  }, 15_000);
+
+  it('never reads labels.json; the CLI writes the rankings and rejects bad input with a clear error', () => {
+    const dir = scenario(false);
+    try {
+      // A directory where labels.json should be: any read of it would fail.
+      rmSync(join(dir, 'labels.json'));
+      mkdirSync(join(dir, 'labels.json'));
+      const out = join(dir, 'out', 'rankings.json');
+      const ok = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'bench', 'rca', '--scenario', dir, '--out', out], { encoding: 'utf8' });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/4 cases, 4 graph nodes, warm-up on the rows before each alert/);
+      const rankings = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string[]>;
+      expect(Object.values(rankings).map((r) => r[0])).toEqual(['db', 'db', 'db', 'db']);
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'bench', 'rca', '--scenario', join(dir, 'missing'), '--out', out], { encoding: 'utf8' });
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/INPUT_NOT_FOUND: scenario directory not found/);
+      expect(bad.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 15_000);
 
