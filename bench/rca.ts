@@ -27,7 +27,7 @@ for (const dir of scenarios.sort()) {
   const labels = readLabels(dir);
   const kindOf = Object.fromEntries(full.cases.map((c) => [c.name, c.alert.metric]));
   const out: Record<string, unknown> = {};
-  const variants: Array<[string, typeof full]> = [['with normal file', full]];
+  const variants: Array<[string, typeof full]> = [[full.normal ? 'with normal file' : 'without normal file (none in the scenario)', full]];
   if (full.normal) {
     const { normal: _dropped, ...bare } = full;
     variants.push(['without normal file', bare]);
@@ -39,7 +39,7 @@ for (const dir of scenarios.sort()) {
     process.stdout.write(` ${label}: ${(run.elapsedMs / 1000).toFixed(1)} s, root cause named in ${Object.values(run.cases).filter((c) => c.named).length}\n`);
     process.stdout.write(`${fmt('all', score.overall)}\n`);
     for (const [k, f] of Object.entries(score.byKind)) process.stdout.write(`${fmt(k, f)}\n`);
-    out[label === 'with normal file' ? 'withNormal' : 'withoutNormal'] = { ...score, seconds: run.elapsedMs / 1000 };
+    out[label.startsWith('with normal') ? 'withNormal' : 'withoutNormal'] = { ...score, seconds: run.elapsedMs / 1000 };
   }
   if (full.normal) {
     const spec = await normalSpecificity(full);
