@@ -29,7 +29,7 @@ export interface SessionModelSettings {
 /** The frozen configuration (chosen on the dev validation splits; see models/session-lstm/MODEL_CARD.md). */
 export const FROZEN_SESSION_SETTINGS: Readonly<SessionModelSettings> = Object.freeze({
   lstm: { ...DEFAULT_LSTM_SETTINGS },
-  rules: { countL1Threshold: 2, probFactor: 1 },
+  rules: { countL1Threshold: 2, probFactor: 0.01 },
 });
 
 export type SessionReason = 'unknown-event' | 'count-vector' | 'lstm-next-event';

@@ -20,7 +20,7 @@ function normalSessions(): string[][] {
   return out;
 }
 
-const TINY = { lstm: { window: 4, hidden: 16, epochs: 40, batchSize: 64, learningRate: 0.02 } };
+const TINY = { lstm: { window: 4, hidden: 16, epochs: 100, batchSize: 64, learningRate: 0.02 } };
 
 describe('session LSTM tokens', () => {
   it('pads windows with START, targets every event then END, maps unseen events to UNK', () => {
