@@ -12,6 +12,8 @@ import type { RunningStage, StageContext, StageModule } from '../platform/runtim
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
 import { TopologyGraph } from './topology-graph.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
+import { NotificationPolicy } from './notification-policy.js';
+import { PagerDutyNotifier, WebhookNotifier, type Notifier, type Owner } from './notifiers.js';
 
 const CHECKPOINT_NAMESPACE = 'correlate.v1';
 const CHANGE_RETENTION_MS = 48 * 3_600_000;
@@ -31,11 +33,23 @@ export function loadTopologyFile(path: string): Topology {
 }
 
 interface TenantState {
+  owners: Map<string, Owner>;
   grouper: IncidentGrouper;
   deduper: AlertDeduper;
   graph: TopologyGraph;
   topologyVersion: number;
   changes: ChangeEvent[];
+}
+
+function ownersOf(topology: Topology | null | undefined): Map<string, Owner> {
+  const m = new Map<string, Owner>();
+  for (const svc of topology?.services ?? []) {
+    const o: Owner = {};
+    if (svc.team) o.team = svc.team;
+    if (svc.owner) o.owner = svc.owner;
+    m.set(svc.name, o);
+  }
+  return m;
 }
 
 export const correlateStage: StageModule = {
@@ -61,7 +75,7 @@ export const correlateStage: StageModule = {
       const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
-      s = { grouper, deduper, graph: new TopologyGraph(topology ?? undefined), topologyVersion: topology?.version ?? -1, changes };
+      s = { owners: ownersOf(topology), grouper, deduper, graph: new TopologyGraph(topology ?? undefined), topologyVersion: topology?.version ?? -1, changes };
       tenants.set(tenant, s);
       if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
       return s;
@@ -73,6 +87,7 @@ export const correlateStage: StageModule = {
       const s = await tenantState(topology.tenant);
       s.graph = new TopologyGraph(topology);
       s.topologyVersion = topology.version;
+      s.owners = ownersOf(topology);
     }
 
     let lastCheckpoint = 0;
@@ -89,8 +104,41 @@ export const correlateStage: StageModule = {
       }
     };
 
+    const notifiers: Notifier[] = [
+      ...config.notify.webhookUrls.map((u) => new WebhookNotifier(u)),
+      ...(config.notify.pagerDutyRoutingKey ? [new PagerDutyNotifier(config.notify.pagerDutyRoutingKey, config.notify.pagerDutyUrl)] : []),
+    ];
+    // One policy per destination: a destination that failed is retried alone.
+    const routes = notifiers.map((notifier) => ({ notifier, policy: new NotificationPolicy(config.notify) }));
+    let notifying = false;
+    /** Sends what is due; a failed delivery stays due and is retried on the next tick. */
+    const notify = async () => {
+      if (routes.length === 0 || notifying) return;
+      notifying = true;
+      try {
+        const now = Date.now();
+        await Promise.all(routes.map(async ({ notifier, policy }) => {
+          for (const n of policy.due(now)) {
+            const owners = tenants.get(n.incident.tenant)?.owners ?? new Map<string, Owner>();
+            try {
+              await notifier.send(n, (svc) => owners.get(svc) ?? {});
+              policy.sent(n, now);
+              metrics.sent.inc({ stage: 'correlate', component: `notify_${notifier.name}` });
+            } catch (err) {
+              metrics.dropped.inc({ stage: 'correlate', component: `notify_${notifier.name}`, reason: 'notify_failed' });
+              logger.warn({ code: 'NOTIFY_FAILED', destination: notifier.name, incident: n.incident.id, kind: n.kind, err: (err as Error).message }, 'notification not delivered; retrying');
+            }
+          }
+          policy.prune(now);
+        }));
+      } finally {
+        notifying = false;
+      }
+    };
+
     const publish = async (incidents: Incident[]) => {
       if (incidents.length === 0) return;
+      for (const r of routes) r.policy.observe(incidents, Date.now());
       await bus.publish(TOPICS.incidents, incidents.map((i) => ({ key: i.id, value: i })));
       metrics.sent.inc(labels, incidents.length);
       for (const i of incidents) incidentSizes.set(i.id, i.anomalyCount);
@@ -117,6 +165,7 @@ export const correlateStage: StageModule = {
           if (r.value.version >= s.topologyVersion) {
             s.graph = new TopologyGraph(r.value);
             s.topologyVersion = r.value.version;
+            s.owners = ownersOf(r.value);
           }
         } else if (r.topic === TOPICS.changes) {
           const s = await tenantState(r.value.tenant);
@@ -157,6 +206,10 @@ export const correlateStage: StageModule = {
       })().catch((err: unknown) => logger.error({ err }, 'periodic incident flush failed'));
     }, 10_000);
     timer.unref();
+    const notifyTimer = setInterval(() => {
+      notify().catch((err: unknown) => logger.error({ err }, 'notification tick failed'));
+    }, Math.max(1_000, Math.min(5_000, config.notify.groupWaitMs)));
+    notifyTimer.unref();
 
     let ready = true;
     return {
@@ -165,6 +218,7 @@ export const correlateStage: StageModule = {
       async stop() {
         ready = false;
         clearInterval(timer);
+        clearInterval(notifyTimer);
         await sub.stop();
         await checkpoint(true);
       },

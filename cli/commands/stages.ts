@@ -63,7 +63,15 @@ export function registerStageCommands(program: Command): void {
     .action((opts: { resolved?: boolean }) => {
       if (opts.resolved) {
         const c = loadConfig();
-        process.stdout.write(`${JSON.stringify({ ...c, clickhouse: { ...c.clickhouse, password: c.clickhouse.password ? '***' : '' } }, null, 2)}\n`);
+        const hidden = (v: string | undefined) => (v ? '***' : '');
+        const shown = {
+          ...c,
+          clickhouse: { ...c.clickhouse, password: hidden(c.clickhouse.password) },
+          ingest: { ...c.ingest, apiKeys: c.ingest.apiKeys.map(() => '***') },
+          api: { ...c.api, apiKeys: c.api.apiKeys.map(() => '***') },
+          notify: { ...c.notify, pagerDutyRoutingKey: hidden(c.notify.pagerDutyRoutingKey) },
+        };
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       } else process.stdout.write(`${variablesMarkdown()}\n`);
     });
 }

@@ -15,6 +15,7 @@ export interface AiopsConfig {
   opsPort: number;
   topologyFile: string | undefined;
   correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
+  notify: { webhookUrls: string[]; pagerDutyRoutingKey: string | undefined; pagerDutyUrl: string; groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number };
   checkpointIntervalMs: number;
 }
 
@@ -55,6 +56,12 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
   { name: 'AIOPS_CORRELATOR_MIN_ANOMALIES', default: '3', description: 'Anomalies an incident needs before it is published.' },
   { name: 'AIOPS_CORRELATOR_RESOLVE_AFTER_MS', default: '1800000', description: 'An incident with no new anomaly for this long is resolved.' },
+  { name: 'AIOPS_NOTIFY_WEBHOOK_URLS', default: '', description: 'Comma-separated URLs that receive each incident notification as JSON (trigger, update, repeat, resolve).' },
+  { name: 'AIOPS_PAGERDUTY_ROUTING_KEY', default: '', description: 'PagerDuty Events API v2 routing key; set it to page (dedup key = incident id). Secret.' },
+  { name: 'AIOPS_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue', description: 'PagerDuty Events API v2 endpoint.' },
+  { name: 'AIOPS_NOTIFY_GROUP_WAIT_MS', default: '30000', description: 'A new incident waits this long before its first notification, so related anomalies join it first.' },
+  { name: 'AIOPS_NOTIFY_GROUP_INTERVAL_MS', default: '300000', description: 'Changes to a notified incident are sent at most this often.' },
+  { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
 ];
 
@@ -126,6 +133,18 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       }
     }
   }
+  const httpUrl = (name: string, value: string): void => {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`${name}: not an http(s) URL: ${JSON.stringify(value)}`);
+  };
+  for (const u of list('AIOPS_NOTIFY_WEBHOOK_URLS')) httpUrl('AIOPS_NOTIFY_WEBHOOK_URLS', u);
+  const pdUrl = get('AIOPS_PAGERDUTY_URL');
+  if (pdUrl !== undefined) httpUrl('AIOPS_PAGERDUTY_URL', pdUrl);
   const topicPrefix = get('AIOPS_KAFKA_TOPIC_PREFIX') ?? '';
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) problems.push(`AIOPS_KAFKA_TOPIC_PREFIX: only A-Z a-z 0-9 . _ - are allowed in topic names, got ${JSON.stringify(topicPrefix)}`);
   const database = get('AIOPS_CLICKHOUSE_DATABASE') ?? 'aiops';
@@ -170,6 +189,14 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       windowMs: int('AIOPS_CORRELATOR_WINDOW_MS', 600_000, 1_000, 86_400_000),
       minAnomalies: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
       resolveAfterMs: int('AIOPS_CORRELATOR_RESOLVE_AFTER_MS', 1_800_000, 1_000, 30 * 86_400_000),
+    },
+    notify: {
+      webhookUrls: list('AIOPS_NOTIFY_WEBHOOK_URLS'),
+      pagerDutyRoutingKey: get('AIOPS_PAGERDUTY_ROUTING_KEY'),
+      pagerDutyUrl: get('AIOPS_PAGERDUTY_URL') ?? 'https://events.pagerduty.com/v2/enqueue',
+      groupWaitMs: int('AIOPS_NOTIFY_GROUP_WAIT_MS', 30_000, 0, 86_400_000),
+      groupIntervalMs: int('AIOPS_NOTIFY_GROUP_INTERVAL_MS', 300_000, 0, 86_400_000),
+      repeatIntervalMs: int('AIOPS_NOTIFY_REPEAT_INTERVAL_MS', 14_400_000, 1_000, 30 * 86_400_000),
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
   };

@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   BAD_CURSOR: { status: 400, message: 'The cursor is not one this API issued; start again without a cursor.' },
   INPUT_NOT_FOUND: { status: 400, message: 'The input file or directory does not exist.' },
   INPUT_INVALID: { status: 400, message: 'The input file is not in the expected format.' },
+  NOTIFY_FAILED: { status: 502, message: 'A notification (webhook or PagerDuty) could not be delivered; it stays due and is retried.' },
   MODEL_LOAD_FAILED: { status: 500, message: 'The model artifact could not be loaded; retrain it or point to a valid artifact.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,0 +1,94 @@
+// Where notifications go: plain webhooks (the incident as JSON) and PagerDuty Events API v2
+// (dedup_key = incident id, so PagerDuty folds our repeats and updates into one PagerDuty
+// incident and a resolve closes it). Delivery failures are reported, never thrown past the
+// stage: the policy keeps the notification due and it is retried on the next tick.
+import type { Incident } from '../platform/contracts/events.js';
+import { AiopsError } from '../platform/errors/aiops-error.js';
+import type { Notification } from './notification-policy.js';
+
+export interface Owner {
+  team?: string;
+  owner?: string;
+}
+
+export interface Notifier {
+  readonly name: string;
+  send(n: Notification, ownerOf: (service: string) => Owner): Promise<void>;
+}
+
+const TIMEOUT_MS = 10_000;
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new AiopsError('NOTIFY_FAILED', `POST ${url} failed: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (!res.ok) throw new AiopsError('NOTIFY_FAILED', `POST ${url} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+}
+
+function summary(i: Incident): string {
+  const top = i.rootCauses[0];
+  const where = `${i.services.length} service${i.services.length === 1 ? '' : 's'}`;
+  return (top ? `${top.service}: probable cause of anomalies on ${where}` : `anomalies on ${where}`).slice(0, 1024);
+}
+
+export class WebhookNotifier implements Notifier {
+  readonly name = 'webhook';
+  constructor(private readonly url: string) {}
+
+  async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
+    const top = n.incident.rootCauses[0];
+    await post(this.url, {
+      version: '1',
+      kind: n.kind,
+      summary: summary(n.incident),
+      owner: top ? ownerOf(top.service) : {},
+      incident: n.incident,
+    });
+  }
+}
+
+export class PagerDutyNotifier implements Notifier {
+  readonly name = 'pagerduty';
+  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue') {}
+
+  async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
+    const i = n.incident;
+    if (n.kind === 'resolve') {
+      await post(this.url, { routing_key: this.routingKey, event_action: 'resolve', dedup_key: i.id });
+      return;
+    }
+    const top = i.rootCauses[0];
+    const owner = top ? ownerOf(top.service) : {};
+    await post(this.url, {
+      routing_key: this.routingKey,
+      event_action: 'trigger',
+      dedup_key: i.id,
+      payload: {
+        summary: summary(i),
+        source: top?.service ?? i.services[0] ?? 'aiops',
+        severity: i.userFacing.length > 0 ? 'critical' : 'error',
+        timestamp: new Date(i.openedAt).toISOString(),
+        component: top?.service,
+        group: owner.team,
+        class: 'aiops-incident',
+        custom_details: {
+          notification: n.kind,
+          owner: owner.owner,
+          affected: i.services,
+          user_facing: i.userFacing,
+          anomalies: i.anomalyCount,
+          ranked_root_causes: i.rootCauses.slice(0, 5).map((c) => ({ service: c.service, score: c.score, reasons: c.reasons, path: c.path })),
+          grouping: i.groupingReasons.slice(0, 10),
+        },
+      },
+    });
+  }
+}
