@@ -81,7 +81,7 @@ export interface RankOptions {
  *   victim   — an affected dependency that went bad no later, weighted by how its strength
  *              compares to this service's own (1 when at least as strong).
  */
-export const SYMPTOM_WEIGHTS = { explain: 0.7, strength: 0.35, onset: 0.1, victim: 0.35, change: 0.25 };
+export const SYMPTOM_WEIGHTS = { explain: 0.9, strength: 0.35, onset: 0.1, victim: 0.35, change: 0.25 };
 
 export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], opts: RankOptions = {}): RootCauseCandidate[] {
   if (all.length === 0) return [];
