@@ -5,8 +5,9 @@
 //   Alertmanager: the first notification waits for the group to be worth sending (here: the
 //         minimum count, not a group_wait timer); later ones go out only when the group changed
 //         (group_interval with nothing new sends nothing); a resolved group that fires again is
-//         the same group. A timed repeat_interval re-notification is not implemented: an
-//         unchanged incident is never re-published.
+//         the same group. The grouper never re-publishes an unchanged incident: timed
+//         group_wait / group_interval / repeat_interval notification lives in
+//         correlator/notification-policy.ts (test/unit/notification-policy.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../platform/contracts/events.js';
 import { stableId } from '../../platform/contracts/ids.js';
