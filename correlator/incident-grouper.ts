@@ -3,7 +3,7 @@
 // no I/O: the stage feeds it and publishes what it returns.
 import type { Anomaly, ChangeEvent, Incident } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
-import { rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
+import { deviationOf, rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
 import type { TopologyGraph } from './topology-graph.js';
 
 export interface GrouperConfig {
@@ -136,9 +136,11 @@ export class IncidentGrouper {
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
   private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
     const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
-    // Resolved incidents stay joinable for one window: a related anomaly reopens them.
+    // Resolved incidents stay joinable for one window after their resolution: a related anomaly
+    // reopens them (the same incident, not a new one).
     for (const inc of this.incidents) {
-      if (a.ts > inc.lastAnomalyAt + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
+      const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
+      if (a.ts > last + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
       let rank = Infinity;
       let reason = '';
       if (inc.evidence[a.service]) {
@@ -181,6 +183,7 @@ export class IncidentGrouper {
         into.firstTs = Math.min(into.firstTs, ev.firstTs);
         into.lastTs = Math.max(into.lastTs, ev.lastTs);
         into.maxScore = Math.max(into.maxScore, ev.maxScore);
+        into.maxDeviation = Math.max(into.maxDeviation ?? 0, ev.maxDeviation ?? 0);
         into.count += ev.count;
         for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < 50) into.subjects.push(sub);
       }
@@ -227,6 +230,7 @@ export class IncidentGrouper {
     ev.firstTs = Math.min(ev.firstTs, a.ts);
     ev.lastTs = Math.max(ev.lastTs, a.ts);
     ev.maxScore = Math.max(ev.maxScore, a.score);
+    ev.maxDeviation = Math.max(ev.maxDeviation ?? 0, deviationOf(a));
     ev.count += 1;
     if (!ev.subjects.includes(a.subject) && ev.subjects.length < 50) ev.subjects.push(a.subject);
     if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);

@@ -95,9 +95,6 @@ describe('notification timing like Alertmanager', () => {
     expect(next.map((i) => [i.version, i.anomalyCount])).toEqual([[2, 3]]);
   });
 
-  // Reopening is checked against the incident's last anomaly (a.ts <= lastAnomalyAt + windowMs),
-  // so it can only happen when resolveAfterMs < windowMs; with the defaults (30 min resolve, 10 min
-  // window) a resolved incident never reopens and a new one opens instead (see the next test).
   it('resolves after the quiet period and the same group reopens when it fires again within the window', () => {
     const cfg = { ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, resolveAfterMs: 5 * MIN };
     const g = new IncidentGrouper(cfg);
@@ -111,7 +108,7 @@ describe('notification timing like Alertmanager', () => {
     expect(reopened).toMatchObject({ id: opened!.id, status: 'open', version: 3 });
   });
 
-  it('with the default settings a group firing again after it resolved is a new incident', () => {
+  it('with the default settings the same group firing again within a window of its resolution reopens it', () => {
     const cfg = { ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1 };
     const g = new IncidentGrouper(cfg);
     g.add([alert('payments', 0)], G, wall(0));
@@ -120,7 +117,13 @@ describe('notification timing like Alertmanager', () => {
     expect(g.flush(G, [], T0 + quiet * MIN, wall(quiet) + cfg.graceMs)[0]).toMatchObject({ id: opened!.id, status: 'resolved' });
     g.add([alert('payments', quiet + 1)], G, wall(quiet + 1));
     const [next] = g.flush(G, [], T0 + (quiet + 1) * MIN, wall(quiet + 1));
-    expect(next).toMatchObject({ status: 'open', version: 1 });
-    expect(next!.id).not.toBe(opened!.id);
+    expect(next).toMatchObject({ id: opened!.id, status: 'open', version: 3 });
+    // Well after that window, the same group firing is a new incident.
+    const later = quiet + 1 + cfg.resolveAfterMs / MIN + cfg.windowMs / MIN + 2;
+    expect(g.flush(G, [], T0 + (later - 1) * MIN, wall(later - 1) + cfg.graceMs)[0]).toMatchObject({ id: opened!.id, status: 'resolved' });
+    g.add([alert('payments', later)], G, wall(later));
+    const [fresh] = g.flush(G, [], T0 + later * MIN, wall(later));
+    expect(fresh).toMatchObject({ status: 'open', version: 1 });
+    expect(fresh!.id).not.toBe(opened!.id);
   });
 });
