@@ -8,6 +8,7 @@ import { loadConfig } from '../platform/config/config.js';
 import type { Incident } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { runStages } from '../platform/runtime/run-stages.js';
+import { DuckDbStore } from '../platform/store/duckdb-store.js';
 import type { StageModule } from '../platform/runtime/stage.js';
 import { Scenario, type ScenarioSpec } from './scenario.js';
 import { SHOP_TOPOLOGY } from './shop-topology.js';
@@ -37,7 +38,11 @@ export async function runScenario(
   const scenario = new Scenario(spec);
   const dataDir = mkdtempSync(join(tmpdir(), 'aiops-demo-'));
   const config = loadConfig({}, { AIOPS_DATA_DIR: dataDir, AIOPS_BUS: 'memory', AIOPS_STORE: 'duckdb', AIOPS_LOG_LEVEL: 'warn', AIOPS_CHECKPOINT_INTERVAL_MS: '600000' });
-  const pipeline = await runStages(stages, config, { logger, opsServer: false });
+  // The replay is thrown away afterwards, so the embedded DuckDB store runs in memory: the same
+  // code as the file store without the disk writes (about a third of a scenario's wall time).
+  const memoryStore = await DuckDbStore.open(':memory:');
+  await memoryStore.migrate();
+  const pipeline = await runStages(stages, config, { logger, opsServer: false, store: memoryStore });
   let records = 0;
   try {
     const tenant = spec.tenant ?? 'default';
@@ -86,6 +91,7 @@ export async function runScenario(
     };
   } finally {
     await pipeline.stop();
+    await memoryStore.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
