@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
-import { DEFAULT_SPEC, FAULT_KINDS, type FaultKind } from '../../demo/scenario.js';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_SPEC, FAULT_KINDS, type FaultKind, type ScenarioSpec } from '../../demo/scenario.js';
 import { runScenario, type ScenarioResult } from '../../demo/run-scenario.js';
 import { STAGES } from '../stage-registry.js';
 
@@ -13,7 +14,10 @@ interface DemoOptions {
   faults: string;
   seeds: string;
   warmup: string;
+  parallel: string;
 }
+
+type Progress = (done: number, total: number) => void;
 
 function render(r: ScenarioResult): string {
   const lines: string[] = [];
@@ -45,6 +49,7 @@ export function registerDemo(program: Command): void {
     .option('--faults <list>', `comma-separated fault kinds (${FAULT_KINDS.join(', ')})`, FAULT_KINDS.join(','))
     .option('--seeds <list>', 'comma-separated seeds; each seed picks the faulty service and the noise', '1,2')
     .option('--warmup <minutes>', 'minutes of normal traffic before the fault', String(DEFAULT_SPEC.warmupMinutes))
+    .option('--parallel <n>', 'scenarios replayed at once (each has its own bus and store; the store works on its own threads, so two overlap well on two cores)', String(Math.min(2, availableParallelism())))
     .action(async (opts: DemoOptions) => {
       const faults = opts.faults.split(',').map((s) => s.trim()).filter(Boolean);
       for (const f of faults) {
@@ -54,34 +59,57 @@ export function registerDemo(program: Command): void {
       if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new AiopsError('BAD_REQUEST', `--seeds must be non-negative integers, got "${opts.seeds}".`);
       const warmup = Number(opts.warmup);
       if (!Number.isInteger(warmup) || warmup < 120) throw new AiopsError('BAD_REQUEST', '--warmup must be an integer of at least 120 minutes.');
-      const logger = createLogger(process.env.AIOPS_LOG_LEVEL ?? 'warn', { role: 'demo' });
+      const parallel = Number(opts.parallel);
+      if (!Number.isInteger(parallel) || parallel < 1) throw new AiopsError('BAD_REQUEST', `--parallel must be a positive integer, got "${opts.parallel}".`);
+      const logLevel = process.env.AIOPS_LOG_LEVEL ?? 'warn';
+      const logger = createLogger(logLevel, { role: 'demo' });
       const stages = [STAGES.sink, STAGES.correlate, STAGES.detect];
-      const results: ScenarioResult[] = [];
-      const bar = process.stderr.isTTY ? new SingleBar({ format: '{scenario} [{bar}] {percentage}% | {value}/{total} min', stream: process.stderr }, Presets.shades_classic) : undefined;
-      for (const seed of seeds) {
-        for (const fault of faults as FaultKind[]) {
-          const label = `${fault} #${seed}`.padEnd(24);
-          if (!bar) process.stderr.write(`running ${fault} seed ${seed}...\n`);
-          let started = false;
-          const r = await runScenario({ ...DEFAULT_SPEC, fault, seed, warmupMinutes: warmup }, stages, logger, (done, total) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(total, 0, { scenario: label });
-              started = true;
+      const specs: ScenarioSpec[] = seeds.flatMap((seed) => (faults as FaultKind[]).map((fault) => ({ ...DEFAULT_SPEC, fault, seed, warmupMinutes: warmup })));
+      const results: Array<ScenarioResult | undefined> = specs.map(() => undefined);
+      const done = specs.map(() => 0);
+      const totals = specs.map(() => 0);
+      const bar = process.stderr.isTTY ? new SingleBar({ format: 'scenarios {finished}/{count} [{bar}] {percentage}% | {value}/{total} min', stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(1, 0, { finished: 0, count: specs.length });
+      const progress = (k: number): Progress => (d, t) => {
+        done[k] = d;
+        totals[k] = t;
+        bar?.setTotal(Math.max(1, totals.reduce((a, b) => a + b, 0)));
+        bar?.update(done.reduce((a, b) => a + b, 0), { finished: results.filter(Boolean).length, count: specs.length });
+      };
+      let printed = 0;
+      const settle = (k: number, r: ScenarioResult) => {
+        results[k] = r;
+        // Print in order as soon as every earlier scenario is done.
+        while (printed < specs.length && results[printed]) {
+          if (!opts.json) {
+            bar?.stop();
+            process.stdout.write(`${render(results[printed]!)}\n`);
+            const finishedCount = results.filter(Boolean).length;
+            if (bar && finishedCount < specs.length) {
+              bar.start(Math.max(1, totals.reduce((x, y) => x + y, 0)), done.reduce((x, y) => x + y, 0), { finished: finishedCount, count: specs.length });
             }
-            bar.update(done, { scenario: label });
-          });
-          bar?.stop();
-          results.push(r);
-          if (!opts.json) process.stdout.write(`${render(r)}\n`);
+          }
+          printed++;
         }
-      }
-      const firsts = results.filter((r) => r.ranked[0] === r.injected).length;
+      };
+      let next = 0;
+      const lane = async () => {
+        while (next < specs.length) {
+          const k = next++;
+          const spec = specs[k]!;
+          if (!bar) process.stderr.write(`running ${spec.fault} seed ${spec.seed}...\n`);
+          settle(k, await runScenario(spec, stages, logger, progress(k)));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(parallel, specs.length) }, lane));
+      bar?.stop();
+      const finished = results as ScenarioResult[];
+      const firsts = finished.filter((r) => r.ranked[0] === r.injected).length;
       if (opts.json) {
-        const out = { scenarios: results.map((r) => ({ fault: r.fault, injected: r.injected, ranked: r.ranked, seconds: r.seconds })) };
+        const out = { scenarios: finished.map((r) => ({ fault: r.fault, injected: r.injected, ranked: r.ranked, seconds: r.seconds })) };
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        process.stdout.write(`\n${firsts}/${results.length} scenarios ranked the injected service first.\n`);
+        process.stdout.write(`\n${firsts}/${finished.length} scenarios ranked the injected service first.\n`);
       }
     });
 }
