@@ -50,6 +50,22 @@ export interface GrouperState {
 }
 
 const MAX_IDS_PER_INCIDENT = 5_000;
+const MAX_SUBJECTS = 50;
+
+/** Adds one service's evidence (one anomaly's, or a merged incident's) into an incident's. */
+function foldEvidence(evidence: Record<string, ServiceEvidence>, ev: ServiceEvidence): void {
+  const into = evidence[ev.service];
+  if (!into) {
+    evidence[ev.service] = { ...ev, subjects: ev.subjects.slice(0, MAX_SUBJECTS) };
+    return;
+  }
+  into.firstTs = Math.min(into.firstTs, ev.firstTs);
+  into.lastTs = Math.max(into.lastTs, ev.lastTs);
+  into.maxScore = Math.max(into.maxScore, ev.maxScore);
+  into.maxDeviation = Math.max(into.maxDeviation ?? 0, ev.maxDeviation ?? 0);
+  into.count += ev.count;
+  for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < MAX_SUBJECTS) into.subjects.push(sub);
+}
 const MAX_REASONS = 50;
 
 export class IncidentGrouper {
@@ -58,13 +74,11 @@ export class IncidentGrouper {
   private merged: OpenIncident[] = [];
   private seen = new Set<string>();
   private watermark = 0;
-  private wallNow = 0;
 
   constructor(private readonly config: GrouperConfig = DEFAULT_GROUPER_CONFIG) {}
 
   /** Adds anomalies (any order within a batch); returns nothing: call `flush` to get updates. */
   add(anomalies: readonly Anomaly[], graph: TopologyGraph, wallNow = Date.now()): void {
-    this.wallNow = wallNow;
     const sorted = [...anomalies].sort((a, b) => a.ts - b.ts);
     for (const a of sorted) {
       if (this.seen.has(a.id)) continue;
@@ -73,11 +87,11 @@ export class IncidentGrouper {
       this.watermark = Math.max(this.watermark, a.ts);
       const matches = this.findIncidents(a, graph);
       if (matches.length === 0) {
-        this.open(a);
+        this.open(a, wallNow);
         continue;
       }
       const target = matches.length > 1 ? this.merge(matches, a) : matches[0]!;
-      this.join(target.incident, a, target.reason);
+      this.join(target.incident, a, target.reason, wallNow);
     }
   }
 
@@ -174,19 +188,7 @@ export class IncidentGrouper {
     const byAge = [...matches].sort((x, y) => x.incident.openedAt - y.incident.openedAt || (x.incident.id < y.incident.id ? -1 : 1));
     const survivor = byAge[0]!.incident;
     for (const { incident: gone } of byAge.slice(1)) {
-      for (const ev of Object.values(gone.evidence)) {
-        const into = survivor.evidence[ev.service];
-        if (!into) {
-          survivor.evidence[ev.service] = { ...ev, subjects: [...ev.subjects] };
-          continue;
-        }
-        into.firstTs = Math.min(into.firstTs, ev.firstTs);
-        into.lastTs = Math.max(into.lastTs, ev.lastTs);
-        into.maxScore = Math.max(into.maxScore, ev.maxScore);
-        into.maxDeviation = Math.max(into.maxDeviation ?? 0, ev.maxDeviation ?? 0);
-        into.count += ev.count;
-        for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < 50) into.subjects.push(sub);
-      }
+      for (const ev of Object.values(gone.evidence)) foldEvidence(survivor.evidence, ev);
       for (const id of gone.anomalyIds) if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
@@ -205,7 +207,7 @@ export class IncidentGrouper {
     return { incident: survivor, reason: best?.reason ?? matches[0]!.reason };
   }
 
-  private open(a: Anomaly): void {
+  private open(a: Anomaly, wallNow: number): void {
     const inc: OpenIncident = {
       id: stableId('inc', a.tenant, a.id),
       tenant: a.tenant,
@@ -219,25 +221,21 @@ export class IncidentGrouper {
       dirty: true,
     };
     this.incidents.push(inc);
-    this.join(inc, a, '');
+    this.join(inc, a, '', wallNow);
   }
 
-  private join(inc: OpenIncident, a: Anomaly, reason: string): void {
+  private join(inc: OpenIncident, a: Anomaly, reason: string, wallNow: number): void {
     const known = inc.evidence[a.service];
     if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
     if (inc.status === 'resolved' && inc.reasons.length < MAX_REASONS) inc.reasons.push(`reopened by ${a.signal} anomaly on ${a.service} (${a.subject})`);
-    const ev = known ?? (inc.evidence[a.service] = { service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: 0, count: 0, subjects: [] });
-    ev.firstTs = Math.min(ev.firstTs, a.ts);
-    ev.lastTs = Math.max(ev.lastTs, a.ts);
-    ev.maxScore = Math.max(ev.maxScore, a.score);
-    ev.maxDeviation = Math.max(ev.maxDeviation ?? 0, deviationOf(a));
-    ev.count += 1;
-    if (!ev.subjects.includes(a.subject) && ev.subjects.length < 50) ev.subjects.push(a.subject);
+    foldEvidence(inc.evidence, {
+      service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, subjects: [a.subject],
+    });
     if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
     else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
     inc.openedAt = Math.min(inc.openedAt, a.ts);
-    inc.touchedWall = this.wallNow;
+    inc.touchedWall = wallNow;
     inc.status = 'open';
     delete inc.resolvedAt;
     inc.dirty = true;

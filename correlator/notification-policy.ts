@@ -78,8 +78,6 @@ export class NotificationPolicy {
     t.sentAt = now;
     t.sentKind = n.kind;
     t.sentSignature = signature(n.incident);
-    // Closed and told: nothing more will be sent for it unless it reopens with a new version.
-    if (n.kind === 'resolve' && this.tracked.size > 10_000) this.tracked.delete(n.incident.id);
   }
 
   /** Forgets incidents closed without ever paging, and resolved ones told long ago. */

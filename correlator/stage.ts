@@ -11,6 +11,7 @@ import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
 import { TopologyGraph } from './topology-graph.js';
+import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
 import { NotificationPolicy } from './notification-policy.js';
 import { PagerDutyNotifier, WebhookNotifier, type Notifier, type Owner } from './notifiers.js';
@@ -91,15 +92,14 @@ export const correlateStage: StageModule = {
     }
 
     let lastCheckpoint = 0;
+    const versions = new CheckpointVersions();
     const checkpoint = async (force: boolean) => {
       if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs) return;
       lastCheckpoint = Date.now();
-      // Microseconds of wall time: above anything a predecessor process wrote.
-      let version = Date.now() * 1000;
       for (const [tenant, s] of tenants) {
         await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [
-          { key: 'grouper', version: version++, state: JSON.stringify(s.grouper.snapshot()) },
-          { key: 'alerts', version: version++, state: JSON.stringify(s.deduper.snapshot()) },
+          { key: 'grouper', version: versions.next(), state: JSON.stringify(s.grouper.snapshot()) },
+          { key: 'alerts', version: versions.next(), state: JSON.stringify(s.deduper.snapshot()) },
         ]);
       }
     };

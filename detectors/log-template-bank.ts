@@ -3,6 +3,7 @@
 // learnt and the per-template rate baselines).
 import type { Anomaly, LogRecord } from '../platform/contracts/events.js';
 import type { Store } from '../platform/store/store.js';
+import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { LogTemplateDetector, type LogServiceSnapshot } from './logs/index.js';
 
 export const LOG_TEMPLATE_CHECKPOINT_NAMESPACE = 'detect.logs.v1';
@@ -12,16 +13,16 @@ export class LogTemplateBank {
   /** tenant -> services already restored or known to have no checkpoint. */
   private readonly known = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
-  private version = 0;
+  private readonly versions = new CheckpointVersions();
 
   constructor(private readonly store: Store | undefined) {}
 
-  /** Mines and scores logs (any order; sorted per batch by event time). */
+  /** Mines and scores logs, which must come in event-time order (detectBatch sorts them). */
   async process(logs: readonly LogRecord[]): Promise<Anomaly[]> {
     if (logs.length === 0) return [];
     await this.ensure(logs);
     for (const r of logs) this.dirty.add(`${r.tenant}\u0000${r.service}`);
-    return this.detector.process([...logs].sort((a, b) => a.ts - b.ts));
+    return this.detector.process(logs);
   }
 
   private async ensure(logs: readonly LogRecord[]): Promise<void> {
@@ -48,9 +49,8 @@ export class LogTemplateBank {
       const [tenant, service] = id.split('\u0000') as [string, string];
       const snap = this.detector.snapshotService(tenant, service);
       if (!snap) continue;
-      this.version = Math.max(this.version + 1, Date.now() * 1000);
       const rows = byTenant.get(tenant) ?? [];
-      rows.push({ key: service, version: this.version, state: JSON.stringify(snap) });
+      rows.push({ key: service, version: this.versions.next(), state: JSON.stringify(snap) });
       byTenant.set(tenant, rows);
     }
     this.dirty.clear();

@@ -7,6 +7,7 @@ import { stableId } from '../platform/contracts/ids.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import type { Store } from '../platform/store/store.js';
+import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
 import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
@@ -49,7 +50,7 @@ interface SerializedSeries {
 /** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
 export class SeriesBank {
   private readonly series = new Map<string, SeriesState>();
-  private version = 0;
+  private readonly versions = new CheckpointVersions();
   /** Most event time any series advanced since its last checkpoint. */
   uncheckpointedSpan = 0;
 
@@ -114,10 +115,7 @@ export class SeriesBank {
       if (s.counter) payload.counter = s.counter;
       if (s.bucket) payload.bucket = s.bucket;
       const list = byTenant.get(tenant) ?? [];
-      // Microseconds of wall time, kept strictly increasing: a restarted process must write
-      // versions above everything its predecessor wrote, however many rows that one wrote.
-      this.version = Math.max(this.version + 1, Date.now() * 1000);
-      list.push({ key, version: this.version, state: JSON.stringify(payload) });
+      list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
       byTenant.set(tenant, list);
     }
     let n = 0;
@@ -151,7 +149,7 @@ function toAnomaly(tenant: string, service: string, key: string, subject: string
 }
 
 /** Runs detection over one batch; pure apart from the bank. Exported for tests and the demo. */
-export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoint[], logs: readonly LogRecord[]): Promise<Anomaly[]> {
+export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoint[], logs: readonly LogRecord[], templates?: LogTemplateBank): Promise<Anomaly[]> {
   const wanted = new Map<string, string[]>();
   const want = (tenant: string, key: string) => {
     const l = wanted.get(tenant) ?? [];
@@ -182,7 +180,9 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
     const verdict = applySustainedRule(s.sustained, v);
     if (verdict.anomalous) out.push(toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, verdict, { kind: p.kind }));
   }
-  for (const r of [...logs].sort((a, b) => a.ts - b.ts)) {
+  const sortedLogs = [...logs].sort((a, b) => a.ts - b.ts);
+  if (templates) out.push(...(await templates.process(sortedLogs)));
+  for (const r of sortedLogs) {
     const key = `${r.service}|log_error_ratio`;
     const s = bank.get(r.tenant, key);
     const { state, closed } = addToBucket(s.bucket, r);
@@ -222,8 +222,7 @@ export const detectStage: StageModule = {
         else if (r.topic === TOPICS.logs) logs.push(r.value);
       }
       metrics.received.inc(labels, records.length);
-      const anomalies = await detectBatch(bank, points, logs);
-      anomalies.push(...(await templates.process(logs)));
+      const anomalies = await detectBatch(bank, points, logs, templates);
       if (anomalies.length > 0) {
         await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
         metrics.sent.inc(labels, anomalies.length);

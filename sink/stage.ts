@@ -5,6 +5,12 @@ import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Top
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 
+/** Versioned records: only the newest version of each id in a batch is written. */
+function keepNewest<T extends { id: string; version: number }>(byId: Map<string, T>, record: T): void {
+  const prev = byId.get(record.id);
+  if (!prev || prev.version <= record.version) byId.set(record.id, record);
+}
+
 export const sinkStage: StageModule = {
   name: 'sink',
   needsStore: true,
@@ -28,16 +34,8 @@ export const sinkStage: StageModule = {
           case TOPICS.metrics: points.push(r.value); break;
           case TOPICS.changes: changes.push(r.value); break;
           case TOPICS.anomalies: anomalies.push(r.value); break;
-          case TOPICS.incidents: {
-            const prev = incidents.get(r.value.id);
-            if (!prev || prev.version <= r.value.version) incidents.set(r.value.id, r.value);
-            break;
-          }
-          case TOPICS.alerts: {
-            const prev = alerts.get(r.value.id);
-            if (!prev || prev.version <= r.value.version) alerts.set(r.value.id, r.value);
-            break;
-          }
+          case TOPICS.incidents: keepNewest(incidents, r.value); break;
+          case TOPICS.alerts: keepNewest(alerts, r.value); break;
           case TOPICS.topology: topologies.push(r.value); break;
           default: break;
         }
