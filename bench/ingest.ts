@@ -252,10 +252,21 @@ async function micro(): Promise<Record<string, unknown>> {
   return out;
 }
 
+/**
+ * The V8 heap flags this run has. The stages run with --max-semi-space-size=64 (package.json
+ * scripts, the image's entry point): a young generation that holds a request's decoded records
+ * until they are published, so they die there instead of being copied into the old generation.
+ */
+function v8Flags(): string[] {
+  const fromEnv = (process.env.NODE_OPTIONS ?? '').split(/\s+/);
+  return [...process.execArgv, ...fromEnv].filter((a) => /^--max-(semi|old)-space-size=/.test(a));
+}
+
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     when: new Date().toISOString(),
     node: process.version,
+    v8Flags: v8Flags(),
     batch: BATCH,
     concurrency: CONCURRENCY,
     secondsPerScenario: SECONDS,
@@ -265,6 +276,7 @@ async function main(): Promise<void> {
     memory: {} as Record<string, unknown>,
     kafka: {} as Record<string, unknown>,
   };
+  console.log(`node ${process.version} ${v8Flags().join(' ') || '(no V8 flags: run it as npm run bench:ingest, which sets the young generation the stages run with)'}`);
   console.log(`bench:ingest  batch=${BATCH} records/request  concurrency=${CONCURRENCY}  ${SECONDS}s per run, median of ${ROUNDS} rounds`);
   console.log('\n-- into the in-process bus (one consuming group) --');
   for (const s of scenarios()) {
