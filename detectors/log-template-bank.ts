@@ -4,7 +4,8 @@
 import type { Anomaly, LogRecord } from '../platform/contracts/events.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
-import { LogTemplateDetector, type LogServiceSnapshot } from './logs/index.js';
+import { putPerTenant, rememberServices, unknownServices } from './service-checkpoints.js';
+import { LogTemplateDetector, type LogServiceSnapshot, type MinerSnapshot, type TemplateMiner } from './logs/index.js';
 
 export const LOG_TEMPLATE_CHECKPOINT_NAMESPACE = 'detect.logs.v1';
 
@@ -15,7 +16,15 @@ export class LogTemplateBank {
   private readonly dirty = new Set<string>();
   private readonly versions = new CheckpointVersions();
 
-  constructor(private readonly store: Store | undefined) {}
+  /**
+   * `minerSeeds`: per service, the miner a session model was trained with (aiops train-sessions).
+   * A service with no checkpoint starts from it, so its template ids are the model's from the
+   * first line (a cold miner would give not-yet-generalised templates other ids).
+   */
+  constructor(
+    private readonly store: Store | undefined,
+    private readonly minerSeeds: ReadonlyMap<string, MinerSnapshot> = new Map(),
+  ) {}
 
   /** Mines and scores logs, which must come in event-time order (detectBatch sorts them). */
   async process(logs: readonly LogRecord[]): Promise<Anomaly[]> {
@@ -25,20 +34,33 @@ export class LogTemplateBank {
     return this.detector.process(logs);
   }
 
+  /**
+   * The id each record's template has now in its service's miner (the ids the detector reports),
+   * undefined when no template accepts it (e.g. evicted). Call after process() mined the records:
+   * the session detector's event ids. Looks up without learning.
+   */
+  templateIds(logs: readonly LogRecord[]): Array<string | undefined> {
+    return logs.map((r) => this.minerOf(r.tenant, r.service)?.match(r.body)?.clusterId);
+  }
+
+  // LogTemplateDetector keeps its per-service miners private (detectors/logs/ is not wired from
+  // here otherwise); element access is TypeScript's type-checked way past `private`. A public
+  // accessor on the detector would be the cleaner home for this.
+  private minerOf(tenant: string, service: string): TemplateMiner | undefined {
+    return this.detector['services'].get(`${tenant}\u0000${service}`)?.miner;
+  }
+
   private async ensure(logs: readonly LogRecord[]): Promise<void> {
-    const missing = new Map<string, Set<string>>();
-    for (const r of logs) {
-      if (this.known.get(r.tenant)?.has(r.service)) continue;
-      const m = missing.get(r.tenant) ?? new Set<string>();
-      m.add(r.service);
-      missing.set(r.tenant, m);
-    }
-    for (const [tenant, services] of missing) {
+    for (const [tenant, services] of unknownServices(logs, this.known)) {
       const found = this.store ? await this.store.getCheckpoints(tenant, LOG_TEMPLATE_CHECKPOINT_NAMESPACE, [...services]) : [];
       for (const c of found) this.detector.restoreService(JSON.parse(c.state) as LogServiceSnapshot);
-      const k = this.known.get(tenant) ?? new Set<string>();
-      for (const s of services) k.add(s);
-      this.known.set(tenant, k);
+      for (const service of services) {
+        const seed = this.minerSeeds.get(service);
+        if (seed === undefined || found.some((c) => c.key === service)) continue;
+        const firstTs = logs.find((r) => r.tenant === tenant && r.service === service)?.ts ?? 0;
+        this.detector.restoreService({ version: 1, tenant, service, messages: 0, firstTs, miner: seed, seen: [], rates: [] });
+      }
+      rememberServices(this.known, tenant, services);
     }
   }
 
@@ -54,11 +76,6 @@ export class LogTemplateBank {
       byTenant.set(tenant, rows);
     }
     this.dirty.clear();
-    let n = 0;
-    for (const [tenant, rows] of byTenant) {
-      for (let i = 0; i < rows.length; i += 500) await this.store.putCheckpoints(tenant, LOG_TEMPLATE_CHECKPOINT_NAMESPACE, rows.slice(i, i + 500));
-      n += rows.length;
-    }
-    return n;
+    return putPerTenant(this.store, LOG_TEMPLATE_CHECKPOINT_NAMESPACE, byTenant, 500);
   }
 }

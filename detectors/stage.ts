@@ -15,6 +15,7 @@ import { addToBucket, BUCKET_MS, type BucketState } from './log-error-rate.js';
 import { seriesKey, seriesSubject } from './series-key.js';
 import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
+import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
@@ -148,8 +149,19 @@ function toAnomaly(tenant: string, service: string, key: string, subject: string
   };
 }
 
-/** Runs detection over one batch; pure apart from the bank. Exported for tests and the demo. */
-export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoint[], logs: readonly LogRecord[], templates?: LogTemplateBank): Promise<Anomaly[]> {
+/**
+ * Runs detection over one batch; pure apart from the banks. Exported for tests and the demo.
+ * With `sessions` (and `templates`, whose miner gives the event ids), log lines with a sessionId
+ * of a service that has a session model go to the session detector; idle sessions are closed
+ * after the batch.
+ */
+export async function detectBatch(
+  bank: SeriesBank,
+  metrics: readonly MetricPoint[],
+  logs: readonly LogRecord[],
+  templates?: LogTemplateBank,
+  sessions?: SessionBank,
+): Promise<Anomaly[]> {
   const wanted = new Map<string, string[]>();
   const want = (tenant: string, key: string) => {
     const l = wanted.get(tenant) ?? [];
@@ -182,6 +194,7 @@ export async function detectBatch(bank: SeriesBank, metrics: readonly MetricPoin
   }
   const sortedLogs = [...logs].sort((a, b) => a.ts - b.ts);
   if (templates) out.push(...(await templates.process(sortedLogs)));
+  if (templates && sessions) out.push(...(await sessions.detect(sortedLogs, (lines) => templates.templateIds(lines))));
   for (const r of sortedLogs) {
     const key = `${r.service}|log_error_ratio`;
     const s = bank.get(r.tenant, key);
@@ -210,8 +223,16 @@ export const detectStage: StageModule = {
     const { bus, metrics, config, logger } = ctx;
     const labels = { stage: 'detect', component: 'series_detector' };
     const bank = new SeriesBank(ctx.store);
-    const templates = new LogTemplateBank(ctx.store);
+    const sessionModels = await loadSessionModels(config.sessionModelsDir);
+    const templates = new LogTemplateBank(ctx.store, sessionModels.miners);
     const unregister = registerTemplateMinerMetrics(metrics.registry, () => templates.detector.miners());
+    const sessions = new SessionBank(ctx.store, sessionModels.models, {
+      onInvalidCheckpoint: (tenant, service, error) => {
+        metrics.dropped.inc({ ...labels, reason: 'invalid_session_checkpoint' });
+        logger.warn({ tenant, service, error }, 'session checkpoint skipped: it does not match detect.sessions.v1');
+      },
+    });
+    logger.info({ dir: config.sessionModelsDir, services: sessions.services }, sessions.services.length > 0 ? 'session models loaded' : 'no session models');
     let lastCheckpoint = Date.now();
     const handle = async (records: TypedRecord[]) => {
       const end = metrics.batchSeconds.startTimer(labels);
@@ -222,7 +243,7 @@ export const detectStage: StageModule = {
         else if (r.topic === TOPICS.logs) logs.push(r.value);
       }
       metrics.received.inc(labels, records.length);
-      const anomalies = await detectBatch(bank, points, logs, templates);
+      const anomalies = await detectBatch(bank, points, logs, templates, sessionModels.models.size > 0 ? sessions : undefined);
       if (anomalies.length > 0) {
         await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
         metrics.sent.inc(labels, anomalies.length);
@@ -231,7 +252,8 @@ export const detectStage: StageModule = {
         lastCheckpoint = Date.now();
         const n = await bank.checkpoint();
         const t = await templates.checkpoint();
-        logger.debug({ series: n, templateServices: t }, 'checkpointed detector state');
+        const o = await sessions.checkpoint();
+        logger.debug({ series: n, templateServices: t, sessionServices: o }, 'checkpointed detector state');
       }
       end();
     };
@@ -251,6 +273,9 @@ export const detectStage: StageModule = {
         await sub.stop();
         await bank.checkpoint();
         await templates.checkpoint();
+        // Open sessions are kept for the next start, not scored: a restart does not split them.
+        await sessions.checkpoint();
+        sessions.dispose();
         unregister();
       },
     };

@@ -3,11 +3,13 @@
 // TRAIN.csv: pos,session_id,label,n_events,events (../shared/bench/hdfs format); only label == 0
 // rows are used. The artifact: session-model.json (format/version, settings, thresholds, count
 // vectors), lstm/model.json + lstm/weights.bin (TensorFlow.js layers model), train-report.json.
-// Load it with SessionModel.load(dir) and hand it to a SessionDetector.
+// Load it with SessionModel.load(dir) and hand it to a SessionDetector. To train from a log file
+// with the detect stage's template miner instead, use `aiops train-sessions`.
 import { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SessionModel, readSessionCsv } from '../detectors/sessions/index.js';
+import { existsSync } from 'node:fs';
+import { readSessionCsv } from '../detectors/sessions/index.js';
+import { trainAndSave } from '../detectors/sessions/train.js';
+import { AiopsError } from '../platform/errors/aiops-error.js';
 
 const program = new Command('train-sessions')
   .description('Fit the session model (next-event LSTM + count vectors) on the label == 0 rows of a sessions CSV and save it.')
@@ -16,15 +18,9 @@ const program = new Command('train-sessions')
   .option('--epochs <n>', 'override the frozen number of epochs')
   .option('--seed <n>', 'override the frozen seed')
   .action(async (opts: { train: string; out: string; epochs?: string; seed?: string }) => {
-    if (!existsSync(opts.train)) throw new Error(`--train file not found: ${opts.train}`);
+    if (!existsSync(opts.train)) throw new AiopsError('INPUT_NOT_FOUND', `--train file not found: ${opts.train}`);
     const normals = readSessionCsv(opts.train).filter((r) => r.label === 0).map((r) => r.events);
-    const lstm: { epochs?: number; seed?: number } = {};
-    if (opts.epochs !== undefined) lstm.epochs = Number(opts.epochs);
-    if (opts.seed !== undefined) lstm.seed = Number(opts.seed);
-    const model = await SessionModel.fit(normals, { lstm }, (e, n, loss) => process.stderr.write(`epoch ${e}/${n} loss ${loss.toFixed(4)}\n`));
-    await model.save(opts.out);
-    const report = { trainFile: opts.train, normals: normals.length, probThreshold: model.probThreshold, countVectors: model.counts.size, ...model.trainReport };
-    writeFileSync(join(opts.out, 'train-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const report = await trainAndSave(normals, opts.out, opts, { trainFile: opts.train }, (e, n, loss) => process.stderr.write(`epoch ${e}/${n} loss ${loss.toFixed(4)}\n`));
     process.stdout.write(`${JSON.stringify(report)}\n`);
   });
 

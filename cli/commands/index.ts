@@ -4,10 +4,12 @@ import { registerBench } from './bench/index.js';
 import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
 import { registerTemplates } from './templates.js';
+import { registerTrainSessions } from './train-sessions.js';
 
 export function registerCommands(program: Command): void {
   registerStageCommands(program);
   registerDemo(program);
   registerBench(program);
   registerTemplates(program);
+  registerTrainSessions(program);
 }

@@ -34,15 +34,22 @@ export const DEFAULT_SESSION_DETECTOR_CONFIG: Readonly<SessionDetectorConfig> = 
   maxEventsPerSession: 2_000,
 });
 
-interface OpenSession {
-  tenant: string;
-  service: string;
+/** One open session as checkpointed: its events so far (a restart does not split it). */
+export interface OpenSessionState {
   sessionId: string;
   firstTs: number;
   lastTs: number;
   events: string[];
+  /** Events past maxEventsPerSession: counted, not kept. */
   dropped: number;
 }
+
+interface OpenSession extends OpenSessionState {
+  tenant: string;
+  service: string;
+}
+
+const sessionKey = (tenant: string, service: string, sessionId: string): string => `${tenant}\u001f${service}\u001f${sessionId}`;
 
 const MAX_EVIDENCE_EVENTS = 200;
 
@@ -67,7 +74,7 @@ export class SessionDetector {
    * anomalous; sessions closed because the open-session cap was hit are returned by `drain()`.
    */
   process(rec: SessionEvent): Anomaly | undefined {
-    const key = `${rec.tenant}\u001f${rec.service}\u001f${rec.sessionId}`;
+    const key = sessionKey(rec.tenant, rec.service, rec.sessionId);
     let s = this.open.get(key);
     if (s === undefined) {
       s = { tenant: rec.tenant, service: rec.service, sessionId: rec.sessionId, firstTs: rec.ts, lastTs: rec.ts, events: [], dropped: 0 };
@@ -97,7 +104,7 @@ export class SessionDetector {
 
   /** Closes a session now (its end is known from elsewhere); returns its anomaly, if any. */
   endSession(tenant: string, service: string, sessionId: string): Anomaly | undefined {
-    const key = `${tenant}\u001f${service}\u001f${sessionId}`;
+    const key = sessionKey(tenant, service, sessionId);
     const s = this.open.get(key);
     if (s === undefined) return undefined;
     this.open.delete(key);
@@ -123,6 +130,39 @@ export class SessionDetector {
     this.pendingEvicted = [];
     this.open.clear();
     return this.close(all);
+  }
+
+  /** The open sessions of one tenant and service (least recently active first), for checkpoints. */
+  openSessionsOf(tenant: string, service: string): OpenSessionState[] {
+    const out: OpenSessionState[] = [];
+    for (const s of [...this.open.values(), ...this.pendingEvicted]) {
+      if (s.tenant === tenant && s.service === service) out.push({ sessionId: s.sessionId, firstTs: s.firstTs, lastTs: s.lastTs, events: [...s.events], dropped: s.dropped });
+    }
+    return out;
+  }
+
+  /**
+   * Puts checkpointed sessions back (after a restart or a rebalance). A session that is already
+   * open here keeps its events and gets the checkpointed ones in front of them.
+   */
+  restoreSessions(tenant: string, service: string, sessions: readonly OpenSessionState[]): void {
+    for (const r of sessions) {
+      const key = sessionKey(tenant, service, r.sessionId);
+      const live = this.open.get(key);
+      const events = [...r.events, ...(live?.events ?? [])];
+      const kept = events.slice(0, this.config.maxEventsPerSession);
+      const s: OpenSession = {
+        tenant,
+        service,
+        sessionId: r.sessionId,
+        firstTs: Math.min(r.firstTs, live?.firstTs ?? r.firstTs),
+        lastTs: Math.max(r.lastTs, live?.lastTs ?? r.lastTs),
+        events: kept,
+        dropped: r.dropped + (live?.dropped ?? 0) + (events.length - kept.length),
+      };
+      if (live === undefined) this.open.set(key, s);
+      else Object.assign(live, s);
+    }
   }
 
   private close(sessions: OpenSession[]): Anomaly[] {

@@ -8,6 +8,9 @@
 // countL1Threshold and probFactor were chosen on the HDFS dev validation splits and are frozen.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { AiopsError } from '../../platform/errors/aiops-error.js';
+import { validate } from '../../platform/contracts/validate.js';
 import { DEFAULT_LSTM_SETTINGS, SessionLstm, type LstmSettings, type StepScores, type TrainReport } from '../../models/session-lstm/model.js';
 import { CountVectorIndex, type CountVectorState } from './count-vectors.js';
 
@@ -54,6 +57,27 @@ interface SavedModel {
   minTrainProb: number;
   counts: CountVectorState;
 }
+
+const Finite = Type.Number();
+/** session-model.json as read from disk: checked before use (a file may be hand-edited or truncated). */
+const SavedModelSchema = Type.Object({
+  format: Type.Literal(SESSION_MODEL_FORMAT),
+  version: Type.Literal(SESSION_MODEL_VERSION),
+  settings: Type.Object({
+    lstm: Type.Object({
+      window: Type.Integer({ minimum: 1 }),
+      hidden: Type.Integer({ minimum: 1 }),
+      epochs: Type.Integer({ minimum: 0 }),
+      batchSize: Type.Integer({ minimum: 1 }),
+      learningRate: Finite,
+      weightPower: Finite,
+      seed: Type.Integer(),
+    }),
+    rules: Type.Object({ countL1Threshold: Finite, probFactor: Finite }),
+  }),
+  minTrainProb: Type.Number({ minimum: 0, maximum: 1 }),
+  counts: Type.Object({ events: Type.Array(Type.String()), vectors: Type.Array(Type.Array(Type.Integer({ minimum: 0 }))) }),
+});
 
 export class SessionModel {
   private constructor(
@@ -142,14 +166,28 @@ export class SessionModel {
     writeFileSync(join(dir, 'session-model.json'), `${JSON.stringify(saved)}\n`);
   }
 
+  /** Loads an artifact written by save(); MODEL_LOAD_FAILED names the file and the problem. */
   static async load(dir: string): Promise<SessionModel> {
     const file = join(dir, 'session-model.json');
-    if (!existsSync(file)) throw new Error(`${file} not found`);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedModel;
-    if (saved.format !== SESSION_MODEL_FORMAT || saved.version !== SESSION_MODEL_VERSION) {
-      throw new Error(`${file}: expected ${SESSION_MODEL_FORMAT} v${SESSION_MODEL_VERSION}, found ${saved.format} v${saved.version}`);
+    const fail = (problem: string, cause?: unknown): AiopsError =>
+      new AiopsError('MODEL_LOAD_FAILED', `${file}: ${problem}; retrain it (aiops train-sessions) or point to a valid artifact`, { file }, { cause });
+    if (!existsSync(file)) throw fail('not found');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw fail(`not valid JSON (${(err as Error).message})`, err);
     }
-    const lstm = await SessionLstm.load(join(dir, 'lstm'));
+    const checked = validate(SavedModelSchema, raw);
+    if (!checked.ok) throw fail(`not an ${SESSION_MODEL_FORMAT} v${SESSION_MODEL_VERSION} artifact (${checked.error})`);
+    const saved: SavedModel = checked.value;
+    if (saved.counts.vectors.some((v) => v.length !== saved.counts.events.length)) throw fail('a count vector does not match the event list');
+    let lstm: SessionLstm;
+    try {
+      lstm = await SessionLstm.load(join(dir, 'lstm'));
+    } catch (err) {
+      throw fail(`its LSTM (lstm/model.json, lstm/weights.bin) does not load: ${(err as Error).message}`, err);
+    }
     return new SessionModel(lstm, CountVectorIndex.restore(saved.counts), saved.settings, saved.minTrainProb);
   }
 

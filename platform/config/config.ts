@@ -1,6 +1,7 @@
 // Configuration from environment variables and an optional JSON file (AIOPS_CONFIG_FILE).
 // Every variable is listed in VARIABLES (and the README table); all problems are reported at once.
 import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
 
 export interface AiopsConfig {
@@ -17,6 +18,8 @@ export interface AiopsConfig {
   correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
   notify: { webhookUrls: string[]; pagerDutyRoutingKey: string | undefined; pagerDutyUrl: string; groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number };
   checkpointIntervalMs: number;
+  /** One sub-directory per service with a trained session model (detectors/sessions). */
+  sessionModelsDir: string;
 }
 
 interface Variable {
@@ -63,6 +66,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_GROUP_INTERVAL_MS', default: '300000', description: 'Changes to a notified incident are sent at most this often.' },
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
+  { name: 'AIOPS_SESSION_MODELS_DIR', default: '<AIOPS_DATA_DIR>/models/sessions', description: 'Session models loaded by the detect stage at start: one sub-directory per service, named after it (`aiops train-sessions --out <dir>/<service>`); log lines of that service with a `sessionId` are scored by it.' },
 ];
 
 type Source = Record<string, string | undefined>;
@@ -151,10 +155,11 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
 
+  const dataDir = get('AIOPS_DATA_DIR') ?? '.data';
   const config: AiopsConfig = {
     bus,
     store,
-    dataDir: get('AIOPS_DATA_DIR') ?? '.data',
+    dataDir,
     logLevel,
     kafka: {
       brokers,
@@ -199,6 +204,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       repeatIntervalMs: int('AIOPS_NOTIFY_REPEAT_INTERVAL_MS', 14_400_000, 1_000, 30 * 86_400_000),
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
+    sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
