@@ -3,7 +3,8 @@
 //   explain  — share of the other affected services that call it, directly or transitively
 //              (a cause explains its callers' symptoms);
 //   onset    — how early its first anomaly came, relative to the incident's span;
-//   strength — how strong and how many its anomalies were;
+//   strength — how strong and how many its anomalies were (with a symptom: its deviation, or its
+//              impact, a count that adds up along calls, when every service has one);
 //   change   — a deploy or config change on it shortly before its onset;
 // minus a penalty when one of its own dependencies went bad first (then it is a victim).
 import type { Anomaly, ChangeEvent, RootCauseCandidate } from '../platform/contracts/events.js';
@@ -21,6 +22,14 @@ export interface ServiceEvidence {
    * edge). Optional: the grouper does not track it yet; `evidenceFromAnomalies` fills it in.
    */
   maxDeviation?: number;
+  /**
+   * How much of the symptom the service carries, in a unit that adds up along calls: e.g. failed
+   * requests beyond its usual count. A callee's failures include those its callers see through
+   * it, whereas a rate (or a deviation in band half-widths) is larger on a small stream (a load
+   * balancer seen by one caller) than on the service behind it, which serves every caller.
+   * Optional: when every ranked service has it, it replaces `maxDeviation` as the strength.
+   */
+  impact?: number;
 }
 
 /** Per-service evidence from a set of anomalies, as the grouper keeps it, plus `maxDeviation`. */
@@ -67,6 +76,8 @@ export interface RankOptions {
    * cause nor makes the services calling it look like victims.
    */
   noiseDeviation?: number;
+  /** What `ServiceEvidence.impact` counts (e.g. "failed requests"), for the reasons. */
+  impactUnit?: string;
   /** Overrides of SYMPTOM_WEIGHTS (for tuning). */
   weights?: Partial<typeof SYMPTOM_WEIGHTS>;
 }
@@ -96,7 +107,7 @@ export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyG
   const maxCount = Math.max(...evidence.map((e) => e.count));
   const others = Math.max(1, evidence.length - 1);
 
-  if (scope) return finish(scoreForSymptom(evidence, graph, changes, { ...SYMPTOM_WEIGHTS, ...opts.weights }, opts.noiseDeviation ?? 0), outside, opts.symptom!, graph, changes, affectedSet);
+  if (scope) return finish(scoreForSymptom(evidence, graph, changes, { ...SYMPTOM_WEIGHTS, ...opts.weights }, opts.noiseDeviation ?? 0, opts.impactUnit), outside, opts.symptom!, graph, changes, affectedSet);
 
   const scored = evidence.map((e) => {
     const reasons: string[] = [];
@@ -149,9 +160,14 @@ function relatedChanges(e: ServiceEvidence, changes: readonly ChangeEvent[], rea
   return related;
 }
 
-function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], w: typeof SYMPTOM_WEIGHTS, noise: number): Scored[] {
+function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], w: typeof SYMPTOM_WEIGHTS, noise: number, impactUnit = 'units'): Scored[] {
   const affected = new Map(evidence.map((e) => [e.service, e]));
-  const d = (e: ServiceEvidence) => Math.max(0, Math.log1p(e.maxDeviation ?? 0) - Math.log1p(noise));
+  // Impact only when every service has it: strengths on two scales cannot be compared. The
+  // deviation still decides whether a service moved beyond normal noise at all; the impact then
+  // says how much of the symptom it carries.
+  const byImpact = evidence.every((e) => e.impact !== undefined);
+  const beyondNoise = (e: ServiceEvidence) => Math.max(0, Math.log1p(e.maxDeviation ?? 0) - Math.log1p(noise));
+  const d = byImpact ? (e: ServiceEvidence) => (beyondNoise(e) > 0 ? Math.log1p(Math.max(0, e.impact ?? 0)) : 0) : beyondNoise;
   const dMax = Math.max(1e-9, ...evidence.map(d));
   const total = evidence.reduce((n, e) => n + d(e), 0);
   const tMin = Math.min(...evidence.map((e) => e.firstTs));
@@ -175,6 +191,7 @@ function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGr
     else reasons.push('none of its dependencies was affected first');
     const strength = own / dMax;
     reasons.push(`deviates ${(e.maxDeviation ?? 0).toFixed(1)} band half-widths from expected${noise > 0 ? ` (normal noise reaches ${noise.toFixed(1)})` : ''}`);
+    if (e.impact !== undefined) reasons.push(`${round(e.impact)} ${impactUnit} beyond its usual${byImpact ? ' (the strength compared)' : ''}`);
     const onset = tMax === tMin ? 1 : 1 - (e.firstTs - tMin) / (tMax - tMin);
     reasons.push(`first anomaly at ${new Date(e.firstTs).toISOString()}`);
     const related = relatedChanges(e, changes, reasons);

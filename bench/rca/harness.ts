@@ -13,7 +13,9 @@
 //   3. The alert becomes an `alert` anomaly on its node, as an Alertmanager alert does at ingest.
 //   4. IncidentGrouper folds the anomalies; the incident holding the alert is ranked by
 //      rankRootCauses with the alert as the user-facing symptom, from the anomalies consistent
-//      with it (its metric family and direction: latency up, availability down).
+//      with it (its statistic, e.g. latency Average, and direction: latency up, availability
+//      down). Each affected node's impact (impact.ts: failed requests, request-seconds over the
+//      case window) is the strength the ranker compares.
 //   5. The ranked candidates come first; the other graph nodes follow, those on a call path from
 //      the symptom by hop distance, then the rest.
 import type { Anomaly, MetricPoint } from '../../platform/contracts/events.js';
@@ -24,6 +26,7 @@ import { IncidentGrouper, DEFAULT_GROUPER_CONFIG } from '../../correlator/incide
 import { deviationOf, evidenceFromAnomalies, rankRootCauses, type SYMPTOM_WEIGHTS } from '../../correlator/root-cause-ranker.js';
 import { TopologyGraph } from '../../correlator/topology-graph.js';
 import type { CallGraph, MetricsTable, RcaAlert, RcaCase, RcaScenario } from './scenario.js';
+import { impactByNode, type NodeImpact } from './impact.js';
 
 const TENANT = 'rca-bench';
 const DAY_MS = 86_400_000;
@@ -163,7 +166,8 @@ export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: Top
   const bank = new SeriesBank(warm.mem.asStore());
   const anomalies: Anomaly[] = [];
   for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
-  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, noiseLevel(warm.noise, c.alert.metric, opts.noiseQuantile), opts.weights);
+  const impact = impactByNode(c.metrics, c.alert);
+  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, { noiseDeviation: noiseLevel(warm.noise, c.alert.metric, opts.noiseQuantile), ...(opts.weights ? { weights: opts.weights } : {}), ...(impact ? { impact } : {}) });
   return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
 }
 
@@ -171,7 +175,16 @@ export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: Top
  * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether a
  * root cause is named at all.
  */
-export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph, noiseDeviation = 0, weights?: Partial<typeof SYMPTOM_WEIGHTS>): { ranked: string[]; named: boolean; services: string[] } {
+export interface AlertRankOptions {
+  /** See RankOptions.noiseDeviation. */
+  noiseDeviation?: number;
+  weights?: Partial<typeof SYMPTOM_WEIGHTS>;
+  /** Per node, the symptom's volume over the case window (impact.ts); the strength when given. */
+  impact?: NodeImpact;
+}
+
+export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph, opts: AlertRankOptions = {}): { ranked: string[]; named: boolean; services: string[] } {
+  const noiseDeviation = opts.noiseDeviation ?? 0;
   const all = [...anomalies, alert];
   const grouper = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, graceMs: 0 });
   grouper.add(all, graph, 0);
@@ -179,8 +192,18 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
   const members = new Set(incident?.anomalyIds ?? [alert.id]);
   const want = harmfulDirection(metric);
   const family = metric.toLowerCase();
-  const consistent = all.filter((a) => members.has(a.id) && (a === alert || (a.subject.startsWith(family) && (want === undefined || a.direction === want))));
-  const ranked = rankRootCauses(evidenceFromAnomalies(consistent), graph, [], { symptom: alert.service, noiseDeviation, ...(weights ? { weights } : {}) });
+  // The alert names its statistic (latency Average): only that statistic is consistent with it.
+  // Other statistics of a low-traffic node jump with a handful of requests (a p90 over 50
+  // requests is its 5th slowest), which made a load balancer in front of the faulty service
+  // look stronger than the service.
+  const sameSeries = (s: string) => (alert.subject === family ? s.startsWith(family) : s === alert.subject);
+  const consistent = all.filter((a) => members.has(a.id) && (a === alert || (sameSeries(a.subject) && (want === undefined || a.direction === want))));
+  const evidence = evidenceFromAnomalies(consistent);
+  if (opts.impact) for (const e of evidence) {
+    const v = opts.impact.byNode.get(e.service);
+    if (v !== undefined) e.impact = v;
+  }
+  const ranked = rankRootCauses(evidence, graph, [], { symptom: alert.service, noiseDeviation, ...(opts.weights ? { weights: opts.weights } : {}), ...(opts.impact ? { impactUnit: opts.impact.unit } : {}) });
   const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
   // A root cause is named only when something on the symptom's call paths deviates beyond what
   // normal noise reaches; the alert alone, or borderline alarms, name none.
@@ -281,7 +304,7 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
     slices += 1;
     const at = normal.ts[start + Math.min(2, sliceRows - 1)]! - 1_000;
     for (const k of kinds) {
-      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, noiseLevel(warm.noise, k.metric));
+      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, { noiseDeviation: noiseLevel(warm.noise, k.metric) });
       if (!named) {
         quiet.set(k.metric, (quiet.get(k.metric) ?? 0) + 1);
         quietAll += 1;
