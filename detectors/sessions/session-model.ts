@@ -48,6 +48,8 @@ export interface SessionVerdict {
   worstStep: { index: number; event: string; prob: number; rank: number };
   /** The probability threshold rule 3 used. */
   probThreshold: number;
+  /** The highest rank (0 = the model's first guess) the LSTM gave any step: DeepLog's top-g evidence. */
+  maxRank: number;
 }
 
 interface SavedModel {
@@ -149,6 +151,7 @@ export class SessionModel {
       nearestCountL1,
       worstStep: { index: worst, event: worst < session.length ? (session[worst] ?? '') : '<end>', prob: worstProb, rank: steps.ranks[worst] ?? 0 },
       probThreshold: thr,
+      maxRank: steps.ranks.reduce((m, r) => Math.max(m, r), 0),
     };
   }
 
