@@ -124,7 +124,7 @@ interface Warm {
   noise: Anomaly[];
 }
 
-/** Share of the warm-up's false alarms (of the alert's metric family) a case's deviation must exceed to count as strength. */
+/** Share of the warm-up's false alarms (on the alert's series) a case's deviation must exceed to count as strength. */
 export const NOISE_QUANTILE = 0.8;
 /** Fewer false alarms than this give no usable noise level. */
 const MIN_NOISE_SAMPLES = 10;
@@ -135,10 +135,14 @@ const MIN_NOISE_SAMPLES = 10;
  */
 export const FALLBACK_NOISE_DEVIATION = 4;
 
-/** The deviation that `NOISE_QUANTILE` of the warm-up's false alarms on the metric family stay below. */
-export function noiseLevel(noise: readonly Anomaly[], metric: string, quantile = NOISE_QUANTILE): number {
-  const family = metric.toLowerCase();
-  const devs = noise.filter((a) => a.subject.startsWith(family)).map(deviationOf).sort((a, b) => a - b);
+/**
+ * The deviation that `NOISE_QUANTILE` of the warm-up's false alarms on the alert's series stay
+ * below: its statistic when it names one (the evidence is that statistic alone; tail quantiles
+ * raise wider false alarms than means), else its metric family.
+ */
+export function noiseLevel(noise: readonly Anomaly[], alert: Pick<RcaAlert, 'metric' | 'agg'>, quantile = NOISE_QUANTILE): number {
+  const subject = alertSubject(alert);
+  const devs = noise.filter((a) => (alert.agg ? a.subject === subject : a.subject.startsWith(subject))).map(deviationOf).sort((a, b) => a - b);
   if (devs.length < MIN_NOISE_SAMPLES) return FALLBACK_NOISE_DEVIATION;
   return devs[Math.min(devs.length - 1, Math.floor(devs.length * quantile))]!;
 }
@@ -167,7 +171,7 @@ export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: Top
   const anomalies: Anomaly[] = [];
   for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
   const impact = impactByNode(c.metrics, c.alert);
-  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, { noiseDeviation: noiseLevel(warm.noise, c.alert.metric, opts.noiseQuantile), ...(opts.weights ? { weights: opts.weights } : {}), ...(impact ? { impact } : {}) });
+  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, { noiseDeviation: noiseLevel(warm.noise, c.alert, opts.noiseQuantile), ...(opts.weights ? { weights: opts.weights } : {}), ...(impact ? { impact } : {}) });
   return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
 }
 
@@ -211,9 +215,14 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
   return { ranked: named ? ranked.map((r) => r.service) : [], named, services: incident?.services ?? [] };
 }
 
+/** The series subject an alert is on: `latency_average` for latency with agg Average. */
+function alertSubject(a: Pick<RcaAlert, 'metric' | 'agg'>): string {
+  return `${a.metric}${a.agg ? `_${a.agg}` : ''}`.toLowerCase();
+}
+
 function alertAnomaly(a: RcaAlert, shift: number): Anomaly {
   const ts = a.ts + shift;
-  const subject = `${a.metric}${a.agg ? `_${a.agg}` : ''}`.toLowerCase();
+  const subject = alertSubject(a);
   const dir = harmfulDirection(a.metric);
   return {
     id: stableId('an', TENANT, 'alert', a.node, subject, ts),
@@ -304,7 +313,7 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
     slices += 1;
     const at = normal.ts[start + Math.min(2, sliceRows - 1)]! - 1_000;
     for (const k of kinds) {
-      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, { noiseDeviation: noiseLevel(warm.noise, k.metric) });
+      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, { noiseDeviation: noiseLevel(warm.noise, k) });
       if (!named) {
         quiet.set(k.metric, (quiet.get(k.metric) ?? 0) + 1);
         quietAll += 1;
