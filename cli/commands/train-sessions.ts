@@ -144,7 +144,7 @@ export async function runTrainSessions(opts: TrainSessionsOptions, onEpoch?: (ep
     kept.map(([, ev]) => ev),
     opts.out,
     opts,
-    { logFile: opts.in, format: opts.format, lines: mined.lines, sessions: mined.sessions.size, excludedSessions: mined.sessions.size - kept.length, templates: mined.templates.length },
+    { logFile: opts.in, format: opts.format, lines: mined.lines, sessionsInFile: mined.sessions.size, excludedSessions: mined.sessions.size - kept.length, templates: mined.templates.length },
     onEpoch,
   );
   writeFileSync(join(opts.out, 'templates.json'), `${JSON.stringify(mined.templates, null, 2)}\n`);

@@ -222,12 +222,16 @@ export class SessionBank {
   async checkpoint(): Promise<number> {
     if (!this.store || this.dirty.size === 0) return 0;
     const byTenant = new Map<string, Checkpoint[]>();
+    // One pass over each detector's open sessions (not one per dirty tenant).
+    const open = new Map<string, Map<string, OpenSessionState[]>>();
     for (const k of this.dirty) {
       const [tenant, service] = k.split('\u0000') as [string, string];
       const detector = this.detectors.get(service);
       if (detector === undefined) continue;
+      let grouped = open.get(service);
+      if (grouped === undefined) open.set(service, (grouped = detector.openSessionsByTenant(service)));
       const mark = this.marks.get(k);
-      const sessions: OpenSessionState[] = detector.openSessionsOf(tenant, service);
+      const sessions: OpenSessionState[] = grouped.get(tenant) ?? [];
       const state = { version: 1, watermark: mark?.ts ?? 0, atWatermark: [...(mark?.ids ?? [])], sessions };
       const rows = byTenant.get(tenant) ?? [];
       rows.push({ key: service, version: this.versions.next(), state: JSON.stringify(state) });

@@ -132,11 +132,14 @@ export class SessionDetector {
     return this.close(all);
   }
 
-  /** The open sessions of one tenant and service (least recently active first), for checkpoints. */
-  openSessionsOf(tenant: string, service: string): OpenSessionState[] {
-    const out: OpenSessionState[] = [];
+  /** One service's open sessions per tenant, least recently active first, for checkpoints. */
+  openSessionsByTenant(service: string): Map<string, OpenSessionState[]> {
+    const out = new Map<string, OpenSessionState[]>();
     for (const s of [...this.open.values(), ...this.pendingEvicted]) {
-      if (s.tenant === tenant && s.service === service) out.push({ sessionId: s.sessionId, firstTs: s.firstTs, lastTs: s.lastTs, events: [...s.events], dropped: s.dropped });
+      if (s.service !== service) continue;
+      const list = out.get(s.tenant) ?? [];
+      list.push({ sessionId: s.sessionId, firstTs: s.firstTs, lastTs: s.lastTs, events: [...s.events], dropped: s.dropped });
+      out.set(s.tenant, list);
     }
     return out;
   }
