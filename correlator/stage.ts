@@ -10,7 +10,7 @@ import { consumeValidated, type TypedRecord } from '../platform/bus/consume-vali
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
-import { TopologyGraph } from './topology-graph.js';
+import { TenantTopology } from './tenant-topology.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
 import { NotificationPolicy } from './notification-policy.js';
@@ -34,23 +34,10 @@ export function loadTopologyFile(path: string): Topology {
 }
 
 interface TenantState {
-  owners: Map<string, Owner>;
   grouper: IncidentGrouper;
   deduper: AlertDeduper;
-  graph: TopologyGraph;
-  topologyVersion: number;
+  topology: TenantTopology;
   changes: ChangeEvent[];
-}
-
-function ownersOf(topology: Topology | null | undefined): Map<string, Owner> {
-  const m = new Map<string, Owner>();
-  for (const svc of topology?.services ?? []) {
-    const o: Owner = {};
-    if (svc.team) o.team = svc.team;
-    if (svc.owner) o.owner = svc.owner;
-    m.set(svc.name, o);
-  }
-  return m;
 }
 
 export const correlateStage: StageModule = {
@@ -76,19 +63,17 @@ export const correlateStage: StageModule = {
       const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
-      s = { owners: ownersOf(topology), grouper, deduper, graph: new TopologyGraph(topology ?? undefined), topologyVersion: topology?.version ?? -1, changes };
+      s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes };
       tenants.set(tenant, s);
       if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
       return s;
     };
 
     if (config.topologyFile) {
-      const topology = loadTopologyFile(config.topologyFile);
-      await bus.publish(TOPICS.topology, [{ key: topology.tenant, value: topology }]);
-      const s = await tenantState(topology.tenant);
-      s.graph = new TopologyGraph(topology);
-      s.topologyVersion = topology.version;
-      s.owners = ownersOf(topology);
+      const file = loadTopologyFile(config.topologyFile);
+      const s = await tenantState(file.tenant);
+      const merged = s.topology.applyFile(file, Date.now());
+      await bus.publish(TOPICS.topology, [{ key: merged.tenant, value: merged }]);
     }
 
     let lastCheckpoint = 0;
@@ -119,7 +104,7 @@ export const correlateStage: StageModule = {
         const now = Date.now();
         await Promise.all(routes.map(async ({ notifier, policy }) => {
           for (const n of policy.due(now)) {
-            const owners = tenants.get(n.incident.tenant)?.owners ?? new Map<string, Owner>();
+            const owners = tenants.get(n.incident.tenant)?.topology.owners ?? new Map<string, Owner>();
             try {
               await notifier.send(n, (svc) => owners.get(svc) ?? {});
               policy.sent(n, now);
@@ -150,23 +135,30 @@ export const correlateStage: StageModule = {
     const flushTenant = async (tenant: string, s: TenantState, now?: number) => {
       const alerts = s.deduper.flush(now ?? lastWall.get(tenant)?.watermark ?? 0);
       if (alerts.length > 0) await bus.publish(TOPICS.alerts, alerts.map((a) => ({ key: a.service, value: a })));
-      const out = s.grouper.flush(s.graph, s.changes, now);
+      const out = s.grouper.flush(s.topology.graph, s.changes, now);
       await publish(out);
       metrics.openIncidents.set({ tenant }, s.grouper.openCount());
+    };
+
+    /** A new topology version when learned edges changed it (the sink stores it, the API shows it). */
+    const publishTopology = async (s: TenantState) => {
+      const next = s.topology.due(Date.now());
+      if (next) await bus.publish(TOPICS.topology, [{ key: next.tenant, value: next }]);
     };
 
     const handle = async (records: TypedRecord[]) => {
       const end = metrics.batchSeconds.startTimer(labels);
       const touched = new Set<string>();
+      const learned = new Set<string>();
       for (const r of records) {
         metrics.received.inc(labels);
         if (r.topic === TOPICS.topology) {
           const s = await tenantState(r.value.tenant);
-          if (r.value.version >= s.topologyVersion) {
-            s.graph = new TopologyGraph(r.value);
-            s.topologyVersion = r.value.version;
-            s.owners = ownersOf(r.value);
-          }
+          s.topology.apply(r.value);
+        } else if (r.topic === TOPICS.edges) {
+          const s = await tenantState(r.value.tenant);
+          s.topology.observe(r.value);
+          learned.add(r.value.tenant);
         } else if (r.topic === TOPICS.changes) {
           const s = await tenantState(r.value.tenant);
           if (!s.changes.some((c) => c.id === r.value.id)) s.changes.push(r.value);
@@ -175,13 +167,14 @@ export const correlateStage: StageModule = {
         } else if (r.topic === TOPICS.anomalies) {
           const s = await tenantState(r.value.tenant);
           // Services seen in anomalies join the graph so later topology learning can place them.
-          s.graph.addService(r.value.service);
-          s.grouper.add([r.value], s.graph);
+          s.topology.graph.addService(r.value.service);
+          s.grouper.add([r.value], s.topology.graph);
           s.deduper.add([r.value]);
           touched.add(r.value.tenant);
           lastWall.set(r.value.tenant, { watermark: Math.max(lastWall.get(r.value.tenant)?.watermark ?? 0, r.value.ts), wall: Date.now() });
         }
       }
+      for (const tenant of learned) await publishTopology(tenants.get(tenant)!);
       for (const tenant of touched) await flushTenant(tenant, tenants.get(tenant)!);
       await checkpoint(false);
       end();
@@ -190,7 +183,7 @@ export const correlateStage: StageModule = {
     const sub = await consumeValidated({
       bus,
       group: 'aiops-correlate',
-      topics: [TOPICS.anomalies, TOPICS.changes, TOPICS.topology],
+      topics: [TOPICS.anomalies, TOPICS.changes, TOPICS.topology, TOPICS.edges],
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
       handler: handle,
     });
@@ -199,6 +192,7 @@ export const correlateStage: StageModule = {
     const timer = setInterval(() => {
       void (async () => {
         for (const [tenant, s] of tenants) {
+          await publishTopology(s);
           const w = lastWall.get(tenant);
           if (!w) continue;
           await flushTenant(tenant, s, w.watermark + (Date.now() - w.wall));

@@ -8,6 +8,7 @@ import {
 } from './normalize.js';
 import type { Batch } from './publisher.js';
 import { checked } from './records.js';
+import { SPAN_KIND, type SpanEdgeTracker, type SpanFacts } from './service-edges.js';
 
 type Obj = Record<string, unknown>;
 const has = Object.prototype.hasOwnProperty;
@@ -311,4 +312,61 @@ export function otlpMetrics(req: unknown, ctx: OtlpContext, batch: Batch, deltas
       }
     }
   }
+}
+
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: SPAN_KIND.unspecified, SPAN_KIND_INTERNAL: SPAN_KIND.internal, SPAN_KIND_SERVER: SPAN_KIND.server,
+  SPAN_KIND_CLIENT: SPAN_KIND.client, SPAN_KIND_PRODUCER: SPAN_KIND.producer, SPAN_KIND_CONSUMER: SPAN_KIND.consumer,
+};
+
+function spanKind(v: unknown): number {
+  if (typeof v === 'string') return SPAN_KINDS[v] ?? SPAN_KIND.unspecified;
+  const n = num(v);
+  return n !== undefined && Number.isInteger(n) ? n : SPAN_KIND.unspecified;
+}
+
+/** A trace or span id of the spec's byte length (16 or 8), lower-case hex; throws when missing or malformed. */
+function spanIdField(v: unknown, field: string, bytes: number, required: boolean): string | undefined {
+  const h = hex(v);
+  if (h === undefined) {
+    if (required) throw new RecordError('missing_field', `${field}: required (a non-zero ${bytes}-byte id)`);
+    return undefined;
+  }
+  if (h.length !== bytes * 2 || !/^[0-9a-f]+$/.test(h)) throw new RecordError('invalid_field', `${field}: expected ${bytes} bytes (${bytes * 2} hex digits), got ${JSON.stringify(h.slice(0, 40))}`);
+  return h;
+}
+
+/**
+ * Reads every span of an ExportTraceServiceRequest for the service calls it shows (the spans are
+ * not stored); malformed spans become rejections.
+ */
+export function otlpTraces(req: unknown, ctx: OtlpContext, batch: Batch, tracker: SpanEdgeTracker): void {
+  let index = 0;
+  const spans: SpanFacts[] = [];
+  for (const rs of list(req, 'resourceSpans')) {
+    const res = resourceInfo(get(rs, 'resource'));
+    for (const ss of list(rs, 'scopeSpans')) {
+      for (const span of list(ss, 'spans')) {
+        index++;
+        try {
+          if (res.service.length > 256) throw new RecordError('field_too_long', 'resource service.name is longer than 256 characters');
+          const traceId = spanIdField(get(span, 'traceId'), 'traceId', 16, true)!;
+          const spanId = spanIdField(get(span, 'spanId'), 'spanId', 8, true)!;
+          const parentSpanId = spanIdField(get(span, 'parentSpanId'), 'parentSpanId', 8, false);
+          const ts = msTimestamp(get(span, 'startTimeUnixNano'), 'startTimeUnixNano') ?? ctx.now;
+          const attrs = keyValues(list(span, 'attributes'));
+          const name = get(span, 'name');
+          spans.push({
+            tenant: ctx.tenant, traceId, spanId, parentSpanId, service: res.service, kind: spanKind(get(span, 'kind')),
+            name: typeof name === 'string' ? name : '', ts, peerService: attrs['peer.service'] || undefined,
+          });
+          batch.spans++;
+        } catch (err) {
+          if (!(err instanceof RecordError)) throw err;
+          batch.reject({ line: index, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic: TOPICS.edges, payload: payloadOf(span), tenant: ctx.tenant });
+        }
+      }
+    }
+  }
+  for (const e of tracker.observe(spans)) batch.edges.push(e);
 }

@@ -10,6 +10,7 @@ import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { ErrorCode } from '../platform/errors/catalogue.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { ingestId, seriesKey } from './normalize.js';
+import { EdgeReporter, edgeFromMetric, type EdgeObservation } from './service-edges.js';
 
 export interface Rejection {
   /** 1-based line (NDJSON) or record index within the request. */
@@ -32,11 +33,15 @@ export class Batch {
   readonly changes: ChangeEvent[] = [];
   readonly anomalies: Anomaly[] = [];
   readonly rejected: Rejection[] = [];
+  /** Calls between services seen in this request's spans (metric labels are read at publish). */
+  readonly edges: EdgeObservation[] = [];
+  /** Trace spans accepted: they are read for topology and not published as records. */
+  spans = 0;
   /** Records deliberately left out (stale markers, points with no recorded value), by reason. */
   readonly skips = new Map<string, number>();
 
   get accepted(): number {
-    return this.logs.length + this.metrics.length + this.changes.length + this.anomalies.length;
+    return this.logs.length + this.metrics.length + this.changes.length + this.anomalies.length + this.spans;
   }
 
   reject(r: Rejection): void {
@@ -70,6 +75,7 @@ const MAX_DEAD_LETTER_PAYLOAD = 65_536;
 
 export class Publisher {
   private inFlight = 0;
+  private readonly edgeReporter = new EdgeReporter();
 
   constructor(
     private readonly bus: Bus,
@@ -89,7 +95,8 @@ export class Publisher {
     if (batch.accepted > 0) this.metrics.received.inc(labels, batch.accepted);
     for (const r of batch.rejected) this.metrics.dropped.inc({ ...labels, reason: r.reason });
     for (const [reason, n] of batch.skips) this.metrics.dropped.inc({ ...labels, reason }, n);
-    if (total === 0) return;
+    const edges = this.edgeReporter.report(this.edgeObservations(batch));
+    if (total === 0 && edges.length === 0) return;
     if (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords) {
       this.metrics.errors.inc({ ...labels, error_type: 'backpressure' });
       throw new AiopsError('RATE_LIMITED', `The bus is behind: ${this.inFlight} records are waiting for acknowledgement; retry after ${this.options.retryAfterSeconds}s.`, {
@@ -109,12 +116,14 @@ export class Publisher {
       if (batch.metrics.length) send(TOPICS.metrics, batch.metrics.map((r) => ({ key: seriesKey(r.tenant, r.service, r.name, r.labels), value: r })));
       if (batch.changes.length) send(TOPICS.changes, batch.changes.map((r) => ({ key: r.service, value: r })));
       if (batch.anomalies.length) send(TOPICS.anomalies, batch.anomalies.map((r) => ({ key: r.service, value: r })));
+      if (edges.length) send(TOPICS.edges, edges.map((e) => ({ key: e.tenant, value: e })));
       if (batch.rejected.length) send(TOPICS.deadLetter, batch.rejected.map((r) => ({ key: component, value: deadLetter(r, component, now) })));
       await withTimeout(Promise.all(work), this.options.timeoutMs);
       if (batch.accepted > 0) this.metrics.sent.inc(labels, batch.accepted);
     } catch (err) {
       // Publishes still pending may land later: the ids are stable, so the client's retry is idempotent.
       for (const w of work) w.catch(() => {});
+      this.edgeReporter.retract(edges);
       this.metrics.errors.inc({ ...labels, error_type: err instanceof TimeoutError ? 'bus_timeout' : 'bus_unavailable' });
       this.logger.warn({ component, err: (err as Error).message, records: total }, 'bus did not acknowledge; request refused');
       const why = err instanceof TimeoutError ? `did not acknowledge within ${this.options.timeoutMs} ms` : `refused the records (${(err as Error).message})`;
@@ -124,6 +133,15 @@ export class Publisher {
     } finally {
       this.inFlight -= total;
     }
+  }
+
+  private edgeObservations(batch: Batch): EdgeObservation[] {
+    const out = batch.edges.length > 0 ? [...batch.edges] : [];
+    for (const m of batch.metrics) {
+      const e = edgeFromMetric(m);
+      if (e) out.push(e);
+    }
+    return out;
   }
 }
 

@@ -66,12 +66,14 @@ let prometheus: { WriteRequest: protobuf.Type } | undefined;
 let loki: { PushRequest: protobuf.Type } | undefined;
 
 function loadOtlp() {
-  const r = load('otlp', ['otlp.proto', 'resource.proto', 'logs.proto', 'metrics.proto', 'status.proto']);
+  const r = load('otlp', ['otlp.proto', 'resource.proto', 'logs.proto', 'metrics.proto', 'trace.proto', 'status.proto']);
   return {
     ExportLogsServiceRequest: r.lookupType('opentelemetry.proto.logs.v1.ExportLogsServiceRequest'),
     ExportLogsServiceResponse: r.lookupType('opentelemetry.proto.logs.v1.ExportLogsServiceResponse'),
     ExportMetricsServiceRequest: r.lookupType('opentelemetry.proto.metrics.v1.ExportMetricsServiceRequest'),
     ExportMetricsServiceResponse: r.lookupType('opentelemetry.proto.metrics.v1.ExportMetricsServiceResponse'),
+    ExportTraceServiceRequest: r.lookupType('opentelemetry.proto.trace.v1.ExportTraceServiceRequest'),
+    ExportTraceServiceResponse: r.lookupType('opentelemetry.proto.trace.v1.ExportTraceServiceResponse'),
     Status: r.lookupType('google.rpc.Status'),
   };
 }

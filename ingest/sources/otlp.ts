@@ -1,4 +1,4 @@
-// OTLP/HTTP logs and metrics receiver (/v1/logs, /v1/metrics): binary protobuf or JSON, gzip;
+// OTLP/HTTP logs, metrics and traces receiver (/v1/logs, /v1/metrics, /v1/traces): binary protobuf or JSON, gzip;
 // partial_success with the rejected count; errors as google.rpc.Status in the request's encoding;
 // throttling as 429/503 with Retry-After (the OTLP/HTTP retryable codes).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -6,9 +6,10 @@ import type protobuf from 'protobufjs';
 import { AiopsError, isAiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, mediaType, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
 import { requestTenant } from '../normalize.js';
-import { DeltaAccumulator, otlpLogs, otlpMetrics } from '../otlp-map.js';
+import { DeltaAccumulator, otlpLogs, otlpMetrics, otlpTraces } from '../otlp-map.js';
 import { decodeMessage, otlpTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
+import { SpanEdgeTracker } from '../service-edges.js';
 import type { HttpSource } from './source.js';
 
 const PROTOBUF = ['application/x-protobuf', 'application/protobuf'];
@@ -64,44 +65,51 @@ function decodeRequest(req: FastifyRequest, limit: number, type: protobuf.Type, 
 }
 
 interface Kind {
-  path: '/v1/logs' | '/v1/metrics';
+  path: '/v1/logs' | '/v1/metrics' | '/v1/traces';
   request: (t: ReturnType<typeof otlpTypes>) => protobuf.Type;
   response: (t: ReturnType<typeof otlpTypes>) => protobuf.Type;
   what: string;
-  rejectedField: 'rejectedLogRecords' | 'rejectedDataPoints';
+  rejectedField: 'rejectedLogRecords' | 'rejectedDataPoints' | 'rejectedSpans';
   noun: string;
 }
 
 const KINDS: Kind[] = [
   { path: '/v1/logs', request: (t) => t.ExportLogsServiceRequest, response: (t) => t.ExportLogsServiceResponse, what: 'ExportLogsServiceRequest', rejectedField: 'rejectedLogRecords', noun: 'log records' },
   { path: '/v1/metrics', request: (t) => t.ExportMetricsServiceRequest, response: (t) => t.ExportMetricsServiceResponse, what: 'ExportMetricsServiceRequest', rejectedField: 'rejectedDataPoints', noun: 'data points' },
+  { path: '/v1/traces', request: (t) => t.ExportTraceServiceRequest, response: (t) => t.ExportTraceServiceResponse, what: 'ExportTraceServiceRequest', rejectedField: 'rejectedSpans', noun: 'spans' },
 ];
+
+interface Receivers {
+  deltas: DeltaAccumulator;
+  spans: SpanEdgeTracker;
+}
 
 /**
  * Decodes and maps a request in one synchronous step, so the decoded message (a graph of objects
  * per record) is garbage before the request waits on the bus.
  */
-function decodeToBatch(req: FastifyRequest, limit: number, kind: Kind, types: ReturnType<typeof otlpTypes>, deltas: DeltaAccumulator): Batch {
+function decodeToBatch(req: FastifyRequest, limit: number, kind: Kind, types: ReturnType<typeof otlpTypes>, state: Receivers): Batch {
   const message = decodeRequest(req, limit, kind.request(types), kind.what);
   const batch = new Batch();
   const octx = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
   if (kind.path === '/v1/logs') otlpLogs(message, octx, batch);
-  else otlpMetrics(message, octx, batch, deltas);
+  else if (kind.path === '/v1/metrics') otlpMetrics(message, octx, batch, state.deltas);
+  else otlpTraces(message, octx, batch, state.spans);
   return batch;
 }
 
 export const otlpSource: HttpSource = {
   type: 'otlp',
-  description: 'OTLP/HTTP logs and metrics (POST /v1/logs, /v1/metrics), protobuf or JSON, gzip.',
+  description: 'OTLP/HTTP logs, metrics and traces (POST /v1/logs, /v1/metrics, /v1/traces), protobuf or JSON, gzip; spans are read for the service topology.',
   register(app, ctx) {
-    const deltas = new DeltaAccumulator();
+    const state: Receivers = { deltas: new DeltaAccumulator(), spans: new SpanEdgeTracker() };
     const limit = ctx.config.bodyLimitBytes;
     void app.register(async (scope) => {
       scope.setErrorHandler((err, req, reply) => sendStatus(req, reply, toAiopsError(err, limit)));
       for (const kind of KINDS) {
         scope.post(kind.path, async (req, reply) => {
           const types = otlpTypes();
-          const batch = decodeToBatch(req, limit, kind, types, deltas);
+          const batch = decodeToBatch(req, limit, kind, types, state);
           await ctx.publisher.publish(batch, 'otlp');
           const rejected = batch.rejected.length;
           if (rejected > 0 && batch.accepted === 0) {

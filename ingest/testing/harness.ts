@@ -58,3 +58,10 @@ export async function ingestHarness(
     },
   };
 }
+
+/** Binds the harness's app to a loopback port, for clients that speak real HTTP (SDK exporters); returns its base URL. */
+export async function listenOnLoopback(h: Harness): Promise<string> {
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = h.app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}

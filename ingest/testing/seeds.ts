@@ -30,6 +30,22 @@ export function otlpLogsRequest(n: number, salt = 0) {
   };
 }
 
+/** A frontend span and its checkout child (one trace), as two services would export them. */
+export function otlpTracesRequest(salt = 0) {
+  const traceId = (salt + 1).toString(16).padStart(32, '0');
+  const resource = (service: string) => ({ attributes: [{ key: 'service.name', value: { stringValue: service } }] });
+  const span = (spanId: string, parentSpanId: string, name: string, kind: number) => ({
+    traceId, spanId, parentSpanId, name, kind, startTimeUnixNano: ns(T + salt), endTimeUnixNano: ns(T + salt + 5),
+    attributes: [{ key: 'http.route', value: { stringValue: name } }],
+  });
+  return {
+    resourceSpans: [
+      { resource: resource('frontend'), scopeSpans: [{ spans: [span('00000000000000a1', '', 'GET /cart', 3)] }] },
+      { resource: resource('checkout'), scopeSpans: [{ spans: [span('00000000000000b2', '00000000000000a1', 'POST /cart', 2)] }] },
+    ],
+  };
+}
+
 export function otlpMetricsRequest(n: number, salt = 0) {
   return {
     resourceMetrics: [{
@@ -62,7 +78,12 @@ export function ndjsonLogs(n: number, salt = 0): Buffer {
 }
 
 export function seedRequests(salt = 0): SeedRequest[] {
-  const { ExportMetricsServiceRequest } = otlpTypes();
+  const { ExportMetricsServiceRequest, ExportTraceServiceRequest } = otlpTypes();
+  // Spans are read for topology, not published as records: `records` counts none for them.
+  const tracesJson = otlpTracesRequest(salt);
+  const tracesProto = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: tracesJson.resourceSpans.map((rs) => ({
+    ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ spans: ss.spans.map((sp) => ({ ...sp, traceId: Buffer.from(sp.traceId, 'hex'), spanId: Buffer.from(sp.spanId, 'hex'), parentSpanId: Buffer.from(sp.parentSpanId, 'hex') })) })),
+  })) })).finish();
   const { PushRequest } = lokiTypes();
   const lokiProto = PushRequest.encode(PushRequest.fromObject({ streams: [{ labels: '{app="web", env="prod"}', entries: [
     { timestamp: { seconds: T / 1000 + salt, nanos: 1 }, line: `level=warn slow ${salt}` },
@@ -77,6 +98,8 @@ export function seedRequests(salt = 0): SeedRequest[] {
     { name: 'otlp-logs-json', url: '/v1/logs', contentType: 'application/json', body: Buffer.from(JSON.stringify(otlpLogsRequest(2, 2 * salt + 1))), records: 2 },
     { name: 'otlp-metrics-proto', url: '/v1/metrics', contentType: 'application/x-protobuf', body: Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(otlpMetricsRequest(2, 2 * salt))).finish()), records: 2 },
     { name: 'otlp-metrics-json-gzip', url: '/v1/metrics', contentType: 'application/json', encoding: 'gzip', body: gzipSync(JSON.stringify(otlpMetricsRequest(2, 2 * salt + 1))), records: 2 },
+    { name: 'otlp-traces-proto', url: '/v1/traces', contentType: 'application/x-protobuf', body: Buffer.from(tracesProto), records: 0 },
+    { name: 'otlp-traces-json', url: '/v1/traces', contentType: 'application/json', body: Buffer.from(JSON.stringify(tracesJson)), records: 0 },
     { name: 'remote-write', url: '/api/v1/write', contentType: 'application/x-protobuf', encoding: 'snappy', body: remoteWriteBody(2, 2, salt), records: 4 },
     { name: 'loki-json', url: '/loki/api/v1/push', contentType: 'application/json', body: Buffer.from(JSON.stringify({ streams: [{ stream: { app: 'web' }, values: [[ns(T + salt), 'level=error boom'], [ns(T + salt + 1), 'fine']] }] })), records: 2 },
     { name: 'loki-proto', url: '/loki/api/v1/push', contentType: 'application/x-protobuf', body: Buffer.from(snappy.compress(lokiProto)), records: 2 },

@@ -149,7 +149,17 @@ export const TopologyService = Type.Object({
   owner: Type.Optional(Type.String()),
   userFacing: Type.Optional(Type.Boolean()),
 });
-export const TopologyEdge = Type.Object({ from: ServiceName, to: ServiceName });
+/** Where a dependency edge came from: the topology file, trace spans or metric labels. */
+export const EdgeSource = Type.Union([Type.Literal('config'), Type.Literal('traces'), Type.Literal('metrics')]);
+export type EdgeSource = Static<typeof EdgeSource>;
+export const TopologyEdge = Type.Object({
+  from: ServiceName,
+  to: ServiceName,
+  /** Absent means `config`. */
+  source: Type.Optional(EdgeSource),
+  /** Learned edges: when the call was last observed (edges not seen for a week are dropped). */
+  lastSeenAt: Type.Optional(EpochMs),
+});
 export const Topology = Type.Object({
   tenant: Tenant,
   version: Type.Integer({ minimum: 0 }),
@@ -160,6 +170,26 @@ export const Topology = Type.Object({
 export type Topology = Static<typeof Topology>;
 export type TopologyService = Static<typeof TopologyService>;
 export type TopologyEdge = Static<typeof TopologyEdge>;
+
+/**
+ * A call from one service to another, observed by ingest in trace spans (a span whose parent
+ * belongs to another service, or a client span naming its peer.service) or in metric labels
+ * (service-graph, Istio and Linkerd labels). The correlator folds these into the topology.
+ */
+export const ServiceEdge = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  /** Last observation folded into this record. */
+  ts: EpochMs,
+  from: ServiceName,
+  to: ServiceName,
+  source: Type.Union([Type.Literal('traces'), Type.Literal('metrics')]),
+  /** Observations since the previous record for this edge from the same ingest process. */
+  count: Type.Integer({ minimum: 1 }),
+  /** What showed the call: a span name or the metric and its label pair. */
+  evidence: Type.String({ maxLength: 512 }),
+});
+export type ServiceEdge = Static<typeof ServiceEdge>;
 
 /** A record that failed validation, with the reason, kept for inspection and replay. */
 export const DeadLetter = Type.Object({

@@ -1,6 +1,6 @@
 // Versioned topic names: a breaking contract change gets a new topic, never a silent reshape.
 import type { TSchema } from '@sinclair/typebox';
-import { Alert, Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, Topology } from './events.js';
+import { Alert, Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, ServiceEdge, Topology } from './events.js';
 
 export const TOPICS = {
   logs: 'aiops.logs.v1',
@@ -10,6 +10,7 @@ export const TOPICS = {
   alerts: 'aiops.alerts.v1',
   incidents: 'aiops.incidents.v1',
   topology: 'aiops.topology.v1',
+  edges: 'aiops.edges.v1',
   deadLetter: 'aiops.deadletter.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -22,6 +23,7 @@ export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
   [TOPICS.alerts]: Alert,
   [TOPICS.incidents]: Incident,
   [TOPICS.topology]: Topology,
+  [TOPICS.edges]: ServiceEdge,
   [TOPICS.deadLetter]: DeadLetter,
 };
 
@@ -33,5 +35,6 @@ export interface TopicPayloads {
   'aiops.alerts.v1': Alert;
   'aiops.incidents.v1': Incident;
   'aiops.topology.v1': Topology;
+  'aiops.edges.v1': ServiceEdge;
   'aiops.deadletter.v1': DeadLetter;
 }

@@ -10,16 +10,14 @@ import { OTLPMetricExporter as JsonMetricExporter, AggregationTemporalityPrefere
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { TOPICS, type LogRecord, type MetricPoint } from '../../platform/contracts/index.js';
-import { ingestHarness, type Harness } from '../../ingest/testing/harness.js';
+import { ingestHarness, listenOnLoopback, type Harness } from '../../ingest/testing/harness.js';
 import { otlpTypes } from '../../ingest/proto/index.js';
 
 let h: Harness;
 let base: string;
 beforeAll(async () => {
   h = await ingestHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = h.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenOnLoopback(h);
 });
 afterAll(async () => {
   await h.close();
