@@ -16,6 +16,7 @@ import { seriesKey, seriesSubject } from './series-key.js';
 import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
 import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
+import { registerSessionMetrics } from './sessions/metrics.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
@@ -232,6 +233,7 @@ export const detectStage: StageModule = {
         logger.warn({ tenant, service, error }, 'session checkpoint skipped: it does not match detect.sessions.v1');
       },
     });
+    const unregisterSessions = registerSessionMetrics(metrics.registry, sessions);
     logger.info({ dir: config.sessionModelsDir, services: sessions.services }, sessions.services.length > 0 ? 'session models loaded' : 'no session models');
     let lastCheckpoint = Date.now();
     const handle = async (records: TypedRecord[]) => {
@@ -276,6 +278,7 @@ export const detectStage: StageModule = {
         // Open sessions are kept for the next start, not scored: a restart does not split them.
         await sessions.checkpoint();
         sessions.dispose();
+        unregisterSessions();
         unregister();
       },
     };

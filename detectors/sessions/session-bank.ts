@@ -12,7 +12,7 @@ import { validate } from '../../platform/contracts/validate.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { CheckpointVersions } from '../../platform/store/checkpoint-version.js';
 import type { Checkpoint, Store } from '../../platform/store/store.js';
-import { SessionDetector, type OpenSessionState, type SessionDetectorConfig } from './session-detector.js';
+import { SessionDetector, type OpenSessionState, type SessionDetectorConfig, type SessionDetectorStats } from './session-detector.js';
 import { putPerTenant, rememberServices, unknownServices } from '../service-checkpoints.js';
 import { validateSnapshot, type MinerSnapshot } from '../logs/template-miner/index.js';
 import { SessionModel } from './session-model.js';
@@ -120,6 +120,11 @@ export class SessionBank {
     let n = 0;
     for (const d of this.detectors.values()) n += d.openSessions;
     return n;
+  }
+
+  /** Per service: open sessions now and the detector's running totals (for metrics). */
+  *stats(): IterableIterator<{ service: string; open: number } & SessionDetectorStats> {
+    for (const [service, d] of this.detectors) yield { service, open: d.openSessions, ...d.stats() };
   }
 
   hasModel(service: string): boolean {

@@ -53,6 +53,16 @@ const sessionKey = (tenant: string, service: string, sessionId: string): string 
 
 const MAX_EVIDENCE_EVENTS = 200;
 
+/** Running totals since start (for metrics). */
+export interface SessionDetectorStats {
+  /** Sessions closed and scored. */
+  scored: number;
+  /** Scored sessions that were abnormal (an anomaly each). */
+  flagged: number;
+  /** Sessions closed early by the maxOpenSessions cap. */
+  evicted: number;
+}
+
 export class SessionDetector {
   private readonly config: SessionDetectorConfig;
   /** Insertion order = least recently active first (a session is re-inserted on every event). */
@@ -95,12 +105,18 @@ export class SessionDetector {
       if (oldest !== undefined && victim !== undefined) {
         this.open.delete(oldest);
         this.pendingEvicted.push(victim);
+        this.totals.evicted++;
       }
     }
     return undefined;
   }
 
   private pendingEvicted: OpenSession[] = [];
+  private readonly totals: SessionDetectorStats = { scored: 0, flagged: 0, evicted: 0 };
+
+  stats(): Readonly<SessionDetectorStats> {
+    return this.totals;
+  }
 
   /** Closes a session now (its end is known from elsewhere); returns its anomaly, if any. */
   endSession(tenant: string, service: string, sessionId: string): Anomaly | undefined {
@@ -171,11 +187,13 @@ export class SessionDetector {
   private close(sessions: OpenSession[]): Anomaly[] {
     if (sessions.length === 0) return [];
     const verdicts = this.model.score(sessions.map((s) => s.events));
+    this.totals.scored += sessions.length;
     const out: Anomaly[] = [];
     sessions.forEach((s, i) => {
       const v = verdicts[i];
       if (v !== undefined && v.anomalous) out.push(this.toAnomaly(s, v));
     });
+    this.totals.flagged += out.length;
     return out;
   }
 

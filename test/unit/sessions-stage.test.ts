@@ -4,10 +4,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainSessions } from '../../cli/commands/train-sessions.js';
 import { LogTemplateBank } from '../../detectors/log-template-bank.js';
 import { SESSION_CHECKPOINT_NAMESPACE, SessionBank, loadSessionModels, type LoadedSessionModels } from '../../detectors/sessions/index.js';
+import { registerSessionMetrics } from '../../detectors/sessions/metrics.js';
 import { SeriesBank, detectBatch } from '../../detectors/stage.js';
 import { Anomaly, type LogRecord } from '../../platform/contracts/events.js';
 import { validate } from '../../platform/contracts/validate.js';
@@ -90,6 +92,14 @@ describe('detect stage: session models', () => {
     expect(a.evidence.n_events).toBe('5');
     expect(a.evidence.unknown_events).toBe('');
     expect(sessions.openSessions).toBe(1);
+    const registry = new Registry();
+    const unregister = registerSessionMetrics(registry, sessions);
+    const text = await registry.metrics();
+    expect(text).toContain('aiops_session_open_sessions{service="shop"} 1');
+    expect(text).toContain('aiops_session_sessions_scored_total{service="shop"} 2');
+    expect(text).toContain('aiops_session_sessions_flagged_total{service="shop"} 1');
+    unregister();
+    expect((await registry.metrics()).trim()).toBe('');
   });
 
   it('keeps open sessions across a restart (checkpoint, replayed input) so they are not split', async () => {
