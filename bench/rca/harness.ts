@@ -171,22 +171,33 @@ export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: Top
   const anomalies: Anomaly[] = [];
   for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
   const impact = impactByNode(c.metrics, c.alert);
-  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, { noiseDeviation: noiseLevel(warm.noise, c.alert, opts.noiseQuantile), ...(opts.weights ? { weights: opts.weights } : {}), ...(impact ? { impact } : {}) });
+  const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, {
+    noiseDeviation: noiseLevel(warm.noise, c.alert, opts.noiseQuantile),
+    namingWindowMs: gridOf(c.metrics.ts),
+    ...(opts.weights ? { weights: opts.weights } : {}),
+    ...(impact ? { impact } : {}),
+  });
   return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
 }
 
-/**
- * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether a
- * root cause is named at all.
- */
 export interface AlertRankOptions {
   /** See RankOptions.noiseDeviation. */
   noiseDeviation?: number;
   weights?: Partial<typeof SYMPTOM_WEIGHTS>;
   /** Per node, the symptom's volume over the case window (impact.ts); the strength when given. */
   impact?: NodeImpact;
+  /**
+   * How long before the alert a deviation may lie and still name a cause (one sampling interval
+   * of the data): a symptom firing now is not explained by a deviation that was over before it,
+   * and a cause that still deviates is reported again at the alert's rows. Default: no limit.
+   */
+  namingWindowMs?: number;
 }
 
+/**
+ * Groups the anomalies with the alert and ranks the alert's incident. `named` says whether a
+ * root cause is named at all.
+ */
 export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, metric: string, graph: TopologyGraph, opts: AlertRankOptions = {}): { ranked: string[]; named: boolean; services: string[] } {
   const noiseDeviation = opts.noiseDeviation ?? 0;
   const all = [...anomalies, alert];
@@ -210,8 +221,10 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
   const ranked = rankRootCauses(evidence, graph, [], { symptom: alert.service, noiseDeviation, ...(opts.weights ? { weights: opts.weights } : {}), ...(opts.impact ? { impactUnit: opts.impact.unit } : {}) });
   const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
   // A root cause is named only when something on the symptom's call paths deviates beyond what
-  // normal noise reaches; the alert alone, or borderline alarms, name none.
-  const named = consistent.some((a) => a !== alert && scope.has(a.service) && deviationOf(a) > noiseDeviation);
+  // normal noise reaches, around the time the alert fires; the alert alone, borderline alarms or
+  // a blip that was over before the alert name none.
+  const since = alert.ts - (opts.namingWindowMs ?? Infinity);
+  const named = consistent.some((a) => a !== alert && scope.has(a.service) && deviationOf(a) > noiseDeviation && a.ts >= since);
   return { ranked: named ? ranked.map((r) => r.service) : [], named, services: incident?.services ?? [] };
 }
 
@@ -302,6 +315,7 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
   const topo = topologyOf(s.graph);
   const kinds = [...new Map(s.cases.map((c) => [`${c.alert.node}\u0000${c.alert.metric}`, c.alert])).values()];
   const warmRows = Math.max(SETTLE_ROWS, Math.floor(normal.ts.length * warmShare));
+  const grid = gridOf(normal.ts);
   const warm = await warmNormal(normal, Math.min(warmRows, normal.ts.length));
   let slices = 0;
   const quiet = new Map<string, number>();
@@ -313,7 +327,7 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
     slices += 1;
     const at = normal.ts[start + Math.min(2, sliceRows - 1)]! - 1_000;
     for (const k of kinds) {
-      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, { noiseDeviation: noiseLevel(warm.noise, k) });
+      const { named } = rankWithAlert(anomalies, alertAnomaly({ ...k, ts: at }, 0), k.metric, topo, { noiseDeviation: noiseLevel(warm.noise, k), namingWindowMs: grid });
       if (!named) {
         quiet.set(k.metric, (quiet.get(k.metric) ?? 0) + 1);
         quietAll += 1;

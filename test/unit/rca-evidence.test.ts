@@ -1,5 +1,5 @@
 // The RCA harness's per-node impact (bench/rca/impact.ts) and its choice of evidence: only the
-// statistic the alert is on.
+// statistic the alert is on, and only deviations around the alert name a cause.
 import { describe, expect, it } from 'vitest';
 import { impactByNode } from '../../bench/rca/impact.js';
 import { rankWithAlert, topologyOf } from '../../bench/rca/harness.js';
@@ -79,5 +79,12 @@ describe('rankWithAlert', () => {
     const { ranked, named } = rankWithAlert(anomalies, alert, 'latency', graph, { noiseDeviation: 1 });
     expect(named).toBe(true);
     expect(ranked[0]).toBe('search');
+  });
+
+  it('names no cause from a deviation that was over more than one sampling interval before the alert', () => {
+    const early = { ...anomaly('search', 'latency_average', 0.03, 0.01, 0.002), ts: alert.ts - 2 * STEP };
+    expect(rankWithAlert([early], alert, 'latency', graph, { noiseDeviation: 1, namingWindowMs: STEP }).named).toBe(false);
+    expect(rankWithAlert([{ ...early, ts: alert.ts - STEP }], alert, 'latency', graph, { noiseDeviation: 1, namingWindowMs: STEP }).named).toBe(true);
+    expect(rankWithAlert([early], alert, 'latency', graph, { noiseDeviation: 1 }).named).toBe(true);
   });
 });
