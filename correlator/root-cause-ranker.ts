@@ -177,8 +177,13 @@ function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGr
     const own = d(e);
     const explained = [...graph.upstreamOf(e.service).keys()].filter((s) => affected.has(s));
     const others = total - own;
-    const explain = evidence.length === 1 ? 1 : others > 0 ? explained.reduce((n, s) => n + d(affected.get(s)!), 0) / others : explained.length > 0 ? 1 : 0;
-    if (explained.length > 0) reasons.push(`explains ${explained.length} of ${evidence.length - 1} other affected services (${Math.round(explain * 100)}% of their deviation), which depend on it: ${explained.sort().join(', ')}`);
+    // A service that moved no more than normal noise explains nobody's symptom, however many of
+    // its callers are hit (the mirror of the victim rule below): a database drifting within its
+    // band under a slow caller is not that caller's cause.
+    const quiet = own === 0 && total > 0;
+    const explain = evidence.length === 1 ? 1 : quiet ? 0 : others > 0 ? explained.reduce((n, s) => n + d(affected.get(s)!), 0) / others : explained.length > 0 ? 1 : 0;
+    if (quiet && explained.length > 0) reasons.push(`explains none of the affected services that depend on it (${explained.sort().join(', ')}): it moved no more than normal noise`);
+    else if (explained.length > 0) reasons.push(`explains ${explained.length} of ${evidence.length - 1} other affected services (${Math.round(explain * 100)}% of their deviation), which depend on it: ${explained.sort().join(', ')}`);
     let victim = 0;
     const earlier: string[] = [];
     for (const s of graph.downstreamOf(e.service).keys()) {

@@ -88,7 +88,10 @@ export function harmfulDirection(metric: string): 'up' | 'down' | undefined {
 
 export interface CaseResult {
   ranking: string[];
-  /** Whether the correlator named a root cause (else the ranking is the topology order alone). */
+  /**
+   * Whether the correlator named a root cause. The ranking is its best guess either way (without
+   * one named, ranked by whatever moved, below the noise level too).
+   */
   named: boolean;
   anomalies: number;
   incidentServices: string[];
@@ -218,14 +221,22 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
     const v = opts.impact.byNode.get(e.service);
     if (v !== undefined) e.impact = v;
   }
-  const ranked = rankRootCauses(evidence, graph, [], { symptom: alert.service, noiseDeviation, ...(opts.weights ? { weights: opts.weights } : {}), ...(opts.impact ? { impactUnit: opts.impact.unit } : {}) });
   const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
   // A root cause is named only when something on the symptom's call paths deviates beyond what
   // normal noise reaches, around the time the alert fires; the alert alone, borderline alarms or
   // a blip that was over before the alert name none.
   const since = alert.ts - (opts.namingWindowMs ?? Infinity);
   const named = consistent.some((a) => a !== alert && scope.has(a.service) && deviationOf(a) > noiseDeviation && a.ts >= since);
-  return { ranked: named ? ranked.map((r) => r.service) : [], named, services: incident?.services ?? [] };
+  // The ranking is the best guess either way; naming is the separate decision whether to trust
+  // it. With none named, no deviation qualified, so the guess ranks by whatever moved at all
+  // (noise level 0) rather than by strengths the noise level would all set to 0.
+  const ranked = rankRootCauses(evidence, graph, [], {
+    symptom: alert.service,
+    noiseDeviation: named ? noiseDeviation : 0,
+    ...(opts.weights ? { weights: opts.weights } : {}),
+    ...(opts.impact ? { impactUnit: opts.impact.unit } : {}),
+  });
+  return { ranked: ranked.map((r) => r.service), named, services: incident?.services ?? [] };
 }
 
 /** The series subject an alert is on: `latency_average` for latency with agg Average. */

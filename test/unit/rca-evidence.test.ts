@@ -87,4 +87,11 @@ describe('rankWithAlert', () => {
     expect(rankWithAlert([{ ...early, ts: alert.ts - STEP }], alert, 'latency', graph, { noiseDeviation: 1, namingWindowMs: STEP }).named).toBe(true);
     expect(rankWithAlert([early], alert, 'latency', graph, { noiseDeviation: 1 }).named).toBe(true);
   });
+
+  it('ranks its best guess when no deviation goes beyond normal noise, without naming it', () => {
+    const weak = [anomaly('search', 'latency_average', 0.014, 0.01, 0.002), anomaly('lb', 'latency_average', 0.0165, 0.015, 0.001)];
+    const { ranked, named } = rankWithAlert(weak, alert, 'latency', graph, { noiseDeviation: 4 });
+    expect(named).toBe(false);
+    expect(ranked[0]).toBe('search');
+  });
 });

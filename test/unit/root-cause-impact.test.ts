@@ -49,4 +49,13 @@ describe('rankRootCauses with impact', () => {
     const ranked = rankRootCauses([ev('web', 5, 11), ev('search', 40, 24), ev('db', 2.5, 9)], graph, [], { symptom: 'web', noiseDeviation: 4 });
     expect(ranked[0]!.service).toBe('search');
   });
+
+  it('a dependency within normal noise explains none of its callers, though a stronger service elsewhere is also hit', () => {
+    // search is slow (a little beyond noise, the most request-seconds); db under it drifts within
+    // its band; lb, which web also calls, moved more but carries little.
+    const evidence = [ev('web', 5, 10), ev('lb', 9, 1), ev('search', 5.6, 25), ev('db', 2.7, 0.1)];
+    const ranked = rankRootCauses(evidence, graph, [], { symptom: 'web', noiseDeviation: 4 });
+    expect(ranked[0]!.service).toBe('search');
+    expect(ranked.find((r) => r.service === 'db')!.reasons.join(' ')).toMatch(/explains none .* moved no more than normal noise/);
+  });
 });
