@@ -5,7 +5,7 @@ import type { Anomaly, LogRecord } from '../platform/contracts/events.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { putPerTenant, rememberServices, unknownServices } from './service-checkpoints.js';
-import { LogTemplateDetector, type LogServiceSnapshot, type MinerSnapshot, type TemplateMiner } from './logs/index.js';
+import { LogTemplateDetector, type LogServiceSnapshot, type MinerSnapshot } from './logs/index.js';
 
 export const LOG_TEMPLATE_CHECKPOINT_NAMESPACE = 'detect.logs.v1';
 
@@ -40,14 +40,7 @@ export class LogTemplateBank {
    * the session detector's event ids. Looks up without learning.
    */
   templateIds(logs: readonly LogRecord[]): Array<string | undefined> {
-    return logs.map((r) => this.minerOf(r.tenant, r.service)?.match(r.body)?.clusterId);
-  }
-
-  // LogTemplateDetector keeps its per-service miners private (detectors/logs/ is not wired from
-  // here otherwise); element access is TypeScript's type-checked way past `private`. A public
-  // accessor on the detector would be the cleaner home for this.
-  private minerOf(tenant: string, service: string): TemplateMiner | undefined {
-    return this.detector['services'].get(`${tenant}\u0000${service}`)?.miner;
+    return logs.map((r) => this.detector.templateIdOf(r.tenant, r.service, r.body));
   }
 
   private async ensure(logs: readonly LogRecord[]): Promise<void> {

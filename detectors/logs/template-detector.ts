@@ -116,6 +116,14 @@ export class LogTemplateDetector {
     }
   }
 
+  /**
+   * The id the service's miner gives `body` now, without learning from it; undefined when the
+   * service has no miner yet or no template accepts the line (the session detector's event ids).
+   */
+  templateIdOf(tenant: string, service: string, body: string): string | undefined {
+    return this.services.get(key(tenant, service))?.miner.match(body)?.clusterId;
+  }
+
   /** Mine and score a batch (event-time order per service); returns the anomalies it raised. */
   process(records: readonly LogRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
