@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../platform/store/clickhouse-store.js';
-import type { Incident } from '../../platform/contracts/events.js';
+import type { Incident, Topology } from '../../platform/contracts/events.js';
 import { DEFAULT_SPEC, Scenario, type ScenarioSpec } from '../../demo/scenario.js';
 import { runScenario } from '../../demo/run-scenario.js';
 import { SHOP_TOPOLOGY } from '../../demo/shop-topology.js';
@@ -168,6 +168,22 @@ describe.skipIf(!available.kafka || !available.clickhouse)('distributed mode on 
     expect(embedded.ranked[0]).toBe(scenario.target);
     const detail = await (await fetch(`${d.apiUrl}/v1/incidents/${main!.id}`, { headers: { 'x-scope-orgid': tenant } })).json() as { anomalies: unknown[] };
     expect(detail.anomalies.length).toBeGreaterThan(0);
+
+    // Topology learned from spans: a call the topology file does not have reaches the API through Kafka and ClickHouse.
+    const ns = String(BigInt(scenario.faultAt) * 1_000_000n);
+    const resourceSpans = (service: string, spans: object[]) => ({ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] });
+    const traces = { resourceSpans: [
+      resourceSpans('checkout', [{ traceId: '5a'.repeat(16), spanId: '01'.repeat(8), name: 'POST /pay', kind: 3, startTimeUnixNano: ns }]),
+      resourceSpans('ledger', [{ traceId: '5a'.repeat(16), spanId: '02'.repeat(8), parentSpanId: '01'.repeat(8), name: 'POST /entries', kind: 2, startTimeUnixNano: ns }]),
+    ] };
+    const res = await fetch(`${d.ingestUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-scope-orgid': tenant }, body: JSON.stringify(traces) });
+    expect(res.status).toBe(200);
+    const topology = await waitFor('the learned edge in GET /v1/topology', async () => {
+      const t = (await (await fetch(`${d.apiUrl}/v1/topology`, { headers: { 'x-scope-orgid': tenant } })).json()) as Topology | null;
+      return t?.edges.some((e) => e.to === 'ledger') ? t : undefined;
+    }, 60_000, 500);
+    expect(topology.edges.find((e) => e.to === 'ledger')).toMatchObject({ from: 'checkout', source: 'traces', lastSeenAt: scenario.faultAt });
+    expect(topology.edges.filter((e) => e.source === undefined)).toEqual(SHOP_TOPOLOGY.edges);
     for (const p of d.stages.values()) await p.stop();
   });
 
