@@ -251,11 +251,15 @@ export class SeriesDetector {
     let score = Math.min(1, Math.log(pAvg + LOG_P_FLOOR) / Math.log(LOG_P_FLOOR));
 
     // Records: a residual bigger than anything this series did lately (per component and direction).
+    // Records are kept only from the end of the warm-up on: before that the scales are still growing
+    // from zero, so early residuals have absurd z (1e5 on a traffic sensor) and such a record would
+    // outlive the series (decay 0.9999 per point) and mute every later record alarm.
     const zMain = seasonalBetter ? zS : zL;
     const zMainT = zMain / (s[tol + (seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
     const zShiftT = zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number);
-    const recSpike = this.record(zMainT >= 0 ? S.REC_SPIKE_UP : S.REC_SPIKE_DOWN, Math.abs(zMainT));
-    const recShift = this.record(shiftUp ? S.REC_SHIFT_UP : S.REC_SHIFT_DOWN, Math.abs(zShiftT));
+    const recordsOn = n >= c.warmupPoints;
+    const recSpike = recordsOn ? this.record(zMainT >= 0 ? S.REC_SPIKE_UP : S.REC_SPIKE_DOWN, Math.abs(zMainT)) : 0;
+    const recShift = recordsOn ? this.record(shiftUp ? S.REC_SHIFT_UP : S.REC_SHIFT_DOWN, Math.abs(zShiftT)) : 0;
     const recScore = Math.max(recSpike, recShift);
     if (recScore > score) {
       score = recScore;
