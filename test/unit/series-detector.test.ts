@@ -71,6 +71,21 @@ describe('SeriesDetector', () => {
     expect(out.slice(0, DEFAULT_SERIES_DETECTOR_CONFIG.warmupPoints).some((v) => v.isAnomaly)).toBe(false);
   });
 
+  it('still flags a drop later on when a dip during warm-up was huge against the unlearnt scale', () => {
+    // A sensor that sits flat, dips once while the detector is still learning its spread (a residual
+    // of ~1e4 scales), then turns noisy: the later drop must not be measured against that early dip.
+    const d = new SeriesDetector();
+    const r = rng(21);
+    const values: number[] = [];
+    for (let i = 0; i < 1200; i++) values.push(i < 40 ? 65 : i < 44 ? 5 : 65 + 4 * (r() + r() + r() - 1.5));
+    const warm = feed(d, values);
+    expect(warm.slice(600).filter((v) => v.isAnomaly).length).toBeLessThanOrEqual(2);
+    const drop = feed(d, [50, 35, 20, 12, 10, 12, 11], 1200);
+    const first = drop.find((v) => v.isAnomaly);
+    expect(first).toBeDefined();
+    expect(first?.direction).toBe('down');
+  });
+
   it('holds its state in under 1 KB', () => {
     const d = new SeriesDetector();
     feed(d, noisySeries(500));
