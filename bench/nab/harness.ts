@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { SeriesDetector } from '../../detectors/metrics/series-detector.js';
 import type { SeriesDetectorConfig } from '../../detectors/metrics/config.js';
 import { listNabFiles, readNabSeries, type NabProfiles, type NabSeries, type NabWindows } from './corpus.js';
-import { scoreAllProfiles, type ProfileResult, type ScorableFile } from './scorer.js';
+import { scoreAllProfiles, scoreByCategory, type CategoryResult, type ProfileResult, type ScorableFile } from './scorer.js';
 import { WindowedGaussian } from './windowed-gaussian.js';
 
 /** A per-file streaming scorer: one instance per series, fed rows in order. */
@@ -84,13 +84,16 @@ export function runNab(opts: NabRunOptions): NabRunResult {
   return { files, rows, elapsedMs: elapsed };
 }
 
+function scorableFiles(run: NabRunResult, windows: NabWindows): ScorableFile[] {
+  return run.files.map((f) => ({ key: f.key, timestamps: f.timestamps, scores: f.scores, windows: windows.get(f.key) ?? [] }));
+}
+
 /** Scores a run against label windows; files without an entry in the windows map count as anomaly-free. */
 export function scoreNabRun(run: NabRunResult, windows: NabWindows, profiles: NabProfiles): ProfileResult[] {
-  const scorable: ScorableFile[] = run.files.map((f) => ({
-    key: f.key,
-    timestamps: f.timestamps,
-    scores: f.scores,
-    windows: windows.get(f.key) ?? [],
-  }));
-  return scoreAllProfiles(scorable, profiles);
+  return scoreAllProfiles(scorableFiles(run, windows), profiles);
+}
+
+/** Per-category contribution and leave-one-category-out scores of a scored run. */
+export function scoreNabCategories(run: NabRunResult, windows: NabWindows, profiles: NabProfiles, corpus: readonly ProfileResult[]): CategoryResult[] {
+  return scoreByCategory(scorableFiles(run, windows), profiles, corpus);
 }

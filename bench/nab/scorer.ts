@@ -255,3 +255,39 @@ export function scoreProfile(files: readonly ScorableFile[], profile: string, co
 export function scoreAllProfiles(files: readonly ScorableFile[], profiles: NabProfiles): ProfileResult[] {
   return Object.entries(profiles).map(([name, cost]) => scoreProfile(files, name, cost));
 }
+
+export interface CategoryResult {
+  category: string;
+  files: number;
+  windows: number;
+  /** Per profile: raw score of the category's files at the corpus-wide threshold. */
+  rawAtCorpusThreshold: Record<string, number>;
+  /** Per profile: normalised score of the corpus without this category (threshold re-optimised). */
+  scoreWithout: Record<string, number>;
+}
+
+/** Category of a "<category>/<file>.csv" key. */
+export function categoryOf(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? '' : key.slice(0, slash);
+}
+
+/**
+ * Per-category breakdown: what each category contributes at the corpus-wide threshold, and the
+ * leave-one-category-out score. A change that helps the corpus but not the leave-out scores of most
+ * categories is riding on one category, which is how a held-out category would see it.
+ */
+export function scoreByCategory(files: readonly ScorableFile[], profiles: NabProfiles, corpus: readonly ProfileResult[]): CategoryResult[] {
+  const categories = [...new Set(files.map((f) => categoryOf(f.key)))].sort();
+  return categories.map((category) => {
+    const inside = files.filter((f) => categoryOf(f.key) === category);
+    const rest = files.filter((f) => categoryOf(f.key) !== category);
+    const rawAtCorpusThreshold: Record<string, number> = {};
+    for (const r of corpus) {
+      rawAtCorpusThreshold[r.profile] = r.perFile.filter((p) => categoryOf(p.key) === category).reduce((a, p) => a + p.raw, 0);
+    }
+    const scoreWithout: Record<string, number> = {};
+    for (const [name, cost] of Object.entries(profiles)) scoreWithout[name] = rest.length === 0 ? 0 : scoreProfile(rest, name, cost).score;
+    return { category, files: inside.length, windows: inside.reduce((a, f) => a + f.windows.length, 0), rawAtCorpusThreshold, scoreWithout };
+  });
+}

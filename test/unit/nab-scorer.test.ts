@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probationaryLength, scaledSigmoid, scoreProfile, sweepRows, type ScorableFile } from '../../bench/nab/scorer.js';
+import { probationaryLength, scaledSigmoid, scoreAllProfiles, scoreByCategory, scoreProfile, sweepRows, type ScorableFile } from '../../bench/nab/scorer.js';
 import { NAB_DEFAULT_PROFILES, parseNabTimestamp } from '../../bench/nab/corpus.js';
 import { WindowedGaussian } from '../../bench/nab/windowed-gaussian.js';
 import { erfc } from '../../detectors/metrics/normal-distribution.js';
@@ -95,6 +95,21 @@ describe('NAB scorer', () => {
     const rows = sweepRows(f, STD);
     expect(rows.windowOf[49]).toBe(0);
     expect(rows.windowOf[50]).toBe(-1);
+  });
+
+  it('breaks a corpus down by category: raw at the corpus threshold and the score without each category', () => {
+    const files = [file([40], 'good/a.csv'), file([45], 'good/b.csv'), file([20, 49], 'noisy/c.csv')];
+    const profiles = { standard: STD };
+    const corpus = scoreAllProfiles(files, profiles);
+    const byCat = scoreByCategory(files, profiles, corpus);
+    expect(byCat.map((c) => [c.category, c.files, c.windows])).toEqual([
+      ['good', 2, 2],
+      ['noisy', 1, 1],
+    ]);
+    const sum = byCat.reduce((a, c) => a + (c.rawAtCorpusThreshold.standard ?? 0), 0);
+    expect(sum).toBeCloseTo(corpus[0]?.raw ?? Number.NaN, 10);
+    expect(byCat[0]?.scoreWithout.standard).toBeCloseTo(scoreProfile([files[2] as ScorableFile], 'standard', STD).score, 10);
+    expect(byCat[1]?.scoreWithout.standard).toBeCloseTo(scoreProfile(files.slice(0, 2), 'standard', STD).score, 10);
   });
 
   it('refuses results with a different number of rows', () => {

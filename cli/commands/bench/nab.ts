@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AiopsError } from '../../../platform/errors/aiops-error.js';
-import { NAB_DETECTORS, runNab, scoreNabRun, type NabDetectorName } from '../../../bench/nab/harness.js';
+import { NAB_DETECTORS, runNab, scoreNabCategories, scoreNabRun, type NabDetectorName } from '../../../bench/nab/harness.js';
 import { readNabProfiles, readNabWindows } from '../../../bench/nab/corpus.js';
 
 interface NabOptions {
@@ -16,6 +16,7 @@ interface NabOptions {
   profiles?: string;
   detector: string;
   perFile?: boolean;
+  byCategory?: boolean;
   json?: string;
 }
 
@@ -33,7 +34,8 @@ export function registerNabBench(bench: Command): Command {
     .option('--profiles <file>', 'profiles.json with the cost matrices (default: beside --windows, else the NAB defaults)')
     .option('--detector <name>', `detector to run: ${NAB_DETECTORS.join(', ')} (reference baselines for checking the scorer)`, 'series')
     .option('--per-file', 'also print the raw standard-profile score of each file')
-    .option('--json <file>', 'write the scores as JSON')
+    .option('--by-category', 'also print each category\'s raw score at the corpus threshold and the score of the corpus without it')
+    .option('--json <file>', 'write the scores as JSON (with the per-category breakdown)')
     .action((opts: NabOptions) => {
       if (!NAB_DETECTORS.includes(opts.detector as NabDetectorName)) {
         throw new AiopsError('INPUT_INVALID', `unknown --detector ${opts.detector} (use one of ${NAB_DETECTORS.join(', ')})`);
@@ -79,12 +81,22 @@ export function registerNabBench(bench: Command): Command {
           process.stdout.write(`  ${f.raw.toFixed(3).padStart(8)}  tp ${f.tp} fp ${f.fp} fn ${f.fn}  ${f.key}\n`);
         }
       }
+      const categories = opts.byCategory === true || opts.json !== undefined ? scoreNabCategories(run, windows, profiles, results) : [];
+      if (opts.byCategory === true) {
+        const names = results.map((r) => r.profile);
+        process.stdout.write(`by category: raw at the corpus threshold | score without the category (${names.join(' / ')})\n`);
+        for (const c of categories) {
+          const raw = names.map((p) => (c.rawAtCorpusThreshold[p] ?? 0).toFixed(2).padStart(7)).join(' ');
+          const without = names.map((p) => (c.scoreWithout[p] ?? 0).toFixed(1).padStart(5)).join(' ');
+          process.stdout.write(`  ${c.category.padEnd(24)} ${String(c.files).padStart(3)} files ${String(c.windows).padStart(3)} windows  ${raw} | ${without}\n`);
+        }
+      }
       if (opts.json !== undefined) {
         mkdirSync(dirname(opts.json), { recursive: true });
         writeFileSync(
           opts.json,
           `${JSON.stringify(
-            { detector: opts.detector, files: run.files.length, rows: run.rows, pointsPerSecond: rate, profiles: results.map(({ perFile, ...rest }) => ({ ...rest, perFile })) },
+            { detector: opts.detector, files: run.files.length, rows: run.rows, pointsPerSecond: rate, profiles: results.map(({ perFile, ...rest }) => ({ ...rest, perFile })), categories },
             null,
             2,
           )}\n`,
