@@ -3,6 +3,12 @@
 import type { LogRecord } from '../platform/contracts/events.js';
 
 export const BUCKET_MS = 60_000;
+/**
+ * Error lines a minute needs before its ratio may page: on a quiet service one error among four
+ * lines is a ratio of 0.25, far outside a band learnt around 0, yet no symptom (the volume
+ * condition of an `errors / requests > x and errors > n` alert rule). The ratio is still learnt.
+ */
+export const MIN_ERROR_LINES = 3;
 const SAMPLE_LINES = 3;
 
 export interface BucketState {

@@ -11,7 +11,7 @@ import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
 import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
-import { addToBucket, BUCKET_MS, type BucketState } from './log-error-rate.js';
+import { addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState } from './log-error-rate.js';
 import { seriesKey, seriesSubject } from './series-key.js';
 import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
@@ -206,7 +206,7 @@ export async function detectBatch(
     for (const b of closed) {
       const v = s.detector.update(b.start + BUCKET_MS, b.ratio);
       const verdict = applySustainedRule(s.sustained, v);
-      if (verdict.anomalous && v.observed > v.expected) {
+      if (verdict.anomalous && v.observed > v.expected && b.errors >= MIN_ERROR_LINES) {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
         b.samples.forEach((line, i) => (evidence[`sample_${i + 1}`] = line));
         out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', b.start + BUCKET_MS, v, verdict, evidence));
