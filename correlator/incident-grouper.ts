@@ -37,6 +37,11 @@ interface OpenIncident {
   touchedWall?: number;
   resolvedAt?: number;
   evidence: Record<string, ServiceEvidence>;
+  /**
+   * Services an external alert (signal `alert`, e.g. from Alertmanager) fired on, with its first
+   * time: the symptom users see, which the ranking explains (absent in older checkpoints).
+   */
+  alerted?: Record<string, number>;
   anomalyIds: string[];
   reasons: string[];
   dirty: boolean;
@@ -67,6 +72,22 @@ function foldEvidence(evidence: Record<string, ServiceEvidence>, ev: ServiceEvid
   for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < MAX_SUBJECTS) into.subjects.push(sub);
 }
 const MAX_REASONS = 50;
+
+function noteAlert(inc: OpenIncident, service: string, ts: number): void {
+  inc.alerted ??= {};
+  const known = inc.alerted[service];
+  if (known === undefined || ts < known) inc.alerted[service] = ts;
+}
+
+/**
+ * The service whose external alert the ranking explains: a user-facing one when an alert fired on
+ * one, else the first alerted service the topology knows; earliest first, then by name.
+ */
+function symptomOf(inc: OpenIncident, graph: TopologyGraph): string | undefined {
+  const alerted = Object.entries(inc.alerted ?? {}).filter(([svc]) => graph.has(svc));
+  alerted.sort((a, b) => Number(graph.isUserFacing(b[0])) - Number(graph.isUserFacing(a[0])) || a[1] - b[1] || a[0].localeCompare(b[0]));
+  return alerted[0]?.[0];
+}
 
 export class IncidentGrouper {
   private incidents: OpenIncident[] = [];
@@ -189,6 +210,7 @@ export class IncidentGrouper {
     const survivor = byAge[0]!.incident;
     for (const { incident: gone } of byAge.slice(1)) {
       for (const ev of Object.values(gone.evidence)) foldEvidence(survivor.evidence, ev);
+      for (const [svc, ts] of Object.entries(gone.alerted ?? {})) noteAlert(survivor, svc, ts);
       for (const id of gone.anomalyIds) if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
@@ -231,6 +253,7 @@ export class IncidentGrouper {
     foldEvidence(inc.evidence, {
       service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, subjects: [a.subject],
     });
+    if (a.signal === 'alert') noteAlert(inc, a.service, a.ts);
     if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
     else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
@@ -255,7 +278,8 @@ export class IncidentGrouper {
 
   private toIncident(inc: OpenIncident, graph: TopologyGraph, changes: readonly ChangeEvent[]): Incident {
     const evidence = Object.values(inc.evidence);
-    const rootCauses = rankRootCauses(evidence, graph, changes.filter((c) => c.tenant === inc.tenant));
+    const symptom = symptomOf(inc, graph);
+    const rootCauses = rankRootCauses(evidence, graph, changes.filter((c) => c.tenant === inc.tenant), symptom ? { symptom } : {});
     const services = evidence.map((e) => e.service).sort();
     const userFacing = services.filter((s) => graph.isUserFacing(s));
     const top = rootCauses[0];
@@ -273,7 +297,7 @@ export class IncidentGrouper {
       anomalyCount,
       anomalyIds: [...inc.anomalyIds],
       rootCauses,
-      groupingReasons: [...inc.reasons],
+      groupingReasons: symptom ? [...inc.reasons, `root causes ranked to explain the alert on ${symptom}: only it and the services it calls can`] : [...inc.reasons],
     };
     if (inc.resolvedAt !== undefined) incident.resolvedAt = inc.resolvedAt;
     if (inc.mergedInto !== undefined) incident.mergedInto = inc.mergedInto;

@@ -56,3 +56,32 @@ describe('rankRootCauses with a symptom', () => {
     expect(e).toMatchObject({ service: 'api', count: 2, maxDeviation: 10 });
   });
 });
+
+describe('incidents holding an external alert', () => {
+  const an = (service: string, minute: number, observed: number, signal: Anomaly['signal'] = 'metric'): Anomaly => ({
+    id: `a_${service}_${minute}_${signal}`, tenant: 't', ts: T + minute * 60_000, service, signal, subject: signal === 'alert' ? 'HighLatency{service="web"}' : 'latency',
+    detector: signal === 'alert' ? 'alertmanager' : 'test', score: 0.95, observed, expected: 100, lower: 90, upper: 110, direction: 'up', evidence: {},
+  });
+
+  it('are ranked to explain the alerted service: a stronger anomaly off its call paths ranks after', async () => {
+    const { IncidentGrouper, DEFAULT_GROUPER_CONFIG } = await import('../../correlator/incident-grouper.js');
+    // batch calls db and deviates most; web's alert is explained by search, which web calls.
+    const anomalies = [an('batch', 0, 900), an('db', 1, 200), an('search', 1, 400), an('web', 2, 300), an('web', 3, 0, 'alert')];
+    const rank = (list: Anomaly[]) => {
+      const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, graceMs: 0 });
+      g.add(list, graph, 0);
+      return g.flush(graph, [], T + 4 * 60_000, 0);
+    };
+    const withAlert = rank(anomalies);
+    expect(withAlert).toHaveLength(1);
+    // search, which web calls, deviates most on web's call paths.
+    expect(withAlert[0]!.rootCauses[0]!.service).toBe('search');
+    expect(withAlert[0]!.groupingReasons.at(-1)).toMatch(/explain the alert on web/);
+    const order = withAlert[0]!.rootCauses.map((r) => r.service);
+    for (const inScope of ['web', 'search', 'db']) expect(order.indexOf('batch')).toBeGreaterThan(order.indexOf(inScope));
+    // The same anomalies without the alert: nothing says which symptom matters, and batch ranks among the rest.
+    const without = rank(anomalies.filter((a) => a.signal !== 'alert'))[0]!.rootCauses.map((r) => r.service);
+    expect(without.indexOf('batch')).toBeLessThan(without.indexOf('web'));
+    expect(without[0]).not.toBe('search');
+  });
+});
