@@ -155,6 +155,18 @@ describe('far-out timestamps and missing fields: 4xx naming the problem, valid r
     expect(noValue.json().message).toMatch(/neither asDouble nor asInt/);
   });
 
+  it('OTLP/JSON traces', async () => {
+    const span = (over: object) => ({ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 's', kind: 2, startTimeUnixNano: ns(T), ...over });
+    const body = (spans: object[]) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'far' } }] }, scopeSpans: [{ spans }] }] });
+    const some = await json('/v1/traces', body([span({}), span({ startTimeUnixNano: FAR_NS }), span({ traceId: undefined })]));
+    expect(some.statusCode).toBe(200);
+    expect(Number(some.json().partialSuccess.rejectedSpans)).toBe(2);
+    expect(some.json().partialSuccess.errorMessage).toMatch(/startTimeUnixNano.*out of range/);
+    const none = await json('/v1/traces', body([span({ spanId: 'cd' })]));
+    expect(none.statusCode).toBe(400);
+    expect(none.json().message).toMatch(/spanId: expected 8 bytes/);
+  });
+
   it('Loki JSON and remote_write', async () => {
     const loki = await json('/loki/api/v1/push', { streams: [{ stream: { app: 'l' }, values: [[ns(T), 'kept-loki'], [FAR_NS, 'far'], [ns(T)]] }] });
     expect(loki.statusCode).toBe(200);
