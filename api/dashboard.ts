@@ -13,7 +13,7 @@ table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1p
 input,select,button{background:#0f1115;color:#e6e6e6;border:1px solid #262b36;border-radius:4px;padding:4px 8px}
 </style></head><body>
 <header><b>aiops</b><label>status <select id="status"><option value="">any</option><option>open</option><option>resolved</option></select></label>
-<label>service <input id="service" placeholder="any"></label><button id="go">refresh</button><span id="err" class="open"></span></header>
+<label>service <input id="service" placeholder="any"></label><button id="go">refresh</button><button id="topo">topology</button><span id="err" class="open"></span></header>
 <main><section class="card"><h3>Incidents</h3><div id="list"></div><button id="more" hidden>more</button></section>
 <section class="card"><div id="detail">Select an incident.</div></section></main>
 <script>
@@ -48,5 +48,17 @@ async function show(id) {
     '<h4>Probable root causes</h4><table><tr><th>#</th><th>service</th><th>evidence</th></tr>' + rc + '</table>' +
     '<h4>Anomalies (' + i.anomalyCount + ')</h4><table><tr><th>time</th><th>service</th><th>signal</th><th>observed vs expected [band]</th><th>score</th></tr>' + an + '</table>';
 }
+async function showTopology() {
+  try {
+    const t = await get('/v1/topology');
+    if (!t) { $('detail').innerHTML = '<h3>Topology</h3><p>No topology yet: set AIOPS_TOPOLOGY_FILE, or send traces (OTLP /v1/traces) or service-graph metrics.</p>'; return; }
+    const owner = new Map(t.services.map((s) => [s.name, s]));
+    const who = (n) => { const s = owner.get(n); return s && (s.team || s.owner) ? ' <small>(' + esc([s.team, s.owner].filter(Boolean).join(', ')) + ')</small>' : ''; };
+    const rows = t.edges.slice().sort((a, b) => (a.from + a.to).localeCompare(b.from + b.to)).map((e) => '<tr><td>' + esc(e.from) + who(e.from) + '</td><td>' + esc(e.to) + who(e.to) + '</td><td>' + esc(e.source || 'config') + '</td><td>' + (e.lastSeenAt ? new Date(e.lastSeenAt).toISOString() : '') + '</td></tr>').join('');
+    $('detail').innerHTML = '<h3>Topology (version ' + t.version + ')</h3><p>' + t.services.length + ' declared services, ' + t.edges.length + ' calls; learned calls come from trace spans and metric labels.</p>' +
+      '<table><tr><th>caller</th><th>callee</th><th>source</th><th>last seen</th></tr>' + rows + '</table>';
+  } catch (e) { $('err').textContent = e.message; }
+}
+$('topo').onclick = showTopology;
 $('go').onclick = () => load(true); $('more').onclick = () => load(false); load(true);
 </script></body></html>`;
