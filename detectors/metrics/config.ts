@@ -16,7 +16,7 @@ export interface SeriesDetectorConfig {
   scaleAlpha: number;
   /** Residuals are winsorised at this many scales before updating baselines (robustness to outliers). */
   clipZ: number;
-  /** 'auto' learns daily and weekly profiles and uses them only while they beat the local predictor. */
+  /** 'auto' learns daily and weekly profiles and uses them unless their error is twice the local predictor's. */
   seasonality: Seasonality;
   /** Slots of the daily profile (24 = hourly). */
   slotsPerDay: number;

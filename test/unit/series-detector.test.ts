@@ -163,6 +163,22 @@ describe('SeriesDetector feedback', () => {
     expect(v.expected).toBeLessThan(100);
   });
 
+  it('forgets the daily profile and weekday offset an incident touched when it is marked late', () => {
+    const values = noisySeries(1600, 31);
+    const start = 1560;
+    const run = (mark: boolean): number => {
+      const d = new SeriesDetector();
+      feed(d, values.slice(0, start));
+      feed(d, Array.from({ length: 36 }, (_, i) => (values[start + i] as number) + 200), start);
+      if (mark) d.markIncident(T0 + start * STEP, Number.POSITIVE_INFINITY);
+      const after = feed(d, values.slice(start + 36), start + 36);
+      return after.reduce((a, v) => a + Math.abs(v.expected - v.observed), 0) / after.length;
+    };
+    // Back to normal right after the incident: the marked detector expects the normal daily pattern.
+    expect(run(true)).toBeLessThan(2);
+    expect(run(false)).toBeGreaterThan(2.5);
+  });
+
   it('lowers the sensitivity of the pattern marked as a false positive', () => {
     const values = noisySeries(2000, 31);
     // Records fade fast here, so the repeat is as surprising as the first occurrence was.
