@@ -181,7 +181,12 @@ function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGr
     // its callers are hit (the mirror of the victim rule below): a database drifting within its
     // band under a slow caller is not that caller's cause.
     const quiet = own === 0 && total > 0;
-    const explain = evidence.length === 1 ? 1 : quiet ? 0 : others > 0 ? explained.reduce((n, s) => n + d(affected.get(s)!), 0) / others : explained.length > 0 ? 1 : 0;
+    // In impact units a cause carries at least what it explains (its callers' failures or
+    // request-seconds through it are part of its own), so a caller's impact is explained only up
+    // to the service's own: a database 0.06 request-seconds over its usual does not explain a
+    // container 22 request-seconds over. Deviations in band half-widths have no such bound.
+    const share = (c: ServiceEvidence) => (byImpact ? Math.min(d(c), own) : d(c));
+    const explain = evidence.length === 1 ? 1 : quiet ? 0 : others > 0 ? explained.reduce((n, s) => n + share(affected.get(s)!), 0) / others : explained.length > 0 ? 1 : 0;
     if (quiet && explained.length > 0) reasons.push(`explains none of the affected services that depend on it (${explained.sort().join(', ')}): it moved no more than normal noise`);
     else if (explained.length > 0) reasons.push(`explains ${explained.length} of ${evidence.length - 1} other affected services (${Math.round(explain * 100)}% of their deviation), which depend on it: ${explained.sort().join(', ')}`);
     let victim = 0;

@@ -29,6 +29,15 @@ const ev = (service: string, maxDeviation: number, impact?: number): ServiceEvid
 });
 
 describe('rankRootCauses with impact', () => {
+  it('a dependency explains a caller only up to its own impact', () => {
+    // search is 22 request-seconds over its usual; db, which search calls, deviates a little (0.06).
+    const ranked = rankRootCauses([ev('web', 0, 22), ev('search', 3.8, 22), ev('db', 1.7, 0.06)], graph, [], { symptom: 'web', impactUnit: 'request-seconds' });
+    expect(ranked[0]!.service).toBe('search');
+    // With as much impact as search, db explains it and leads.
+    const deep = rankRootCauses([ev('web', 0, 22), ev('search', 3.8, 22), ev('db', 1.7, 30)], graph, [], { symptom: 'web', impactUnit: 'request-seconds' });
+    expect(deep[0]!.service).toBe('db');
+  });
+
   it('ranks the service that failed the most requests above the load balancer whose error rate moved more', () => {
     // lb: 12% of its 60 requests failed (7); search: 3% of 780 (23); web: 11 of 480.
     const withImpact = rankRootCauses([ev('web', 5, 11), ev('lb', 16_000, 7), ev('search', 7_000, 23)], graph, [], { symptom: 'web', noiseDeviation: 4, impactUnit: 'failed requests' });
