@@ -426,7 +426,13 @@ export class SeriesDetector {
           s[dow] = weekVal + WEEK_ALPHA * clamp(eS, -clip * sigSeas, clip * sigSeas);
         }
       } else {
-        s[S.SEAS_SCALE] = s[S.FAST_SCALE] as number;
+        // Until the seasonal predictor is ready its error is unknown: start it from the spread around
+        // its own base (the slow level, daily swing still in it), never below the local predictor's.
+        // A scale that starts too wide shrinks into place within a few 1/scaleAlpha points, and 'auto'
+        // switches once it has; one that starts too narrow (the local one-step error, as before)
+        // inflates every seasonal z right after the switch: ordinary points raise record alarms then,
+        // and the records they set mute the seasonal residual's record alarms for days after.
+        s[S.SEAS_SCALE] = Math.max(s[S.FAST_SCALE] as number, s[S.SLOW_SCALE] as number);
       }
       s[S.SEAS_POINTS] = (s[S.SEAS_POINTS] as number) + 1;
     }

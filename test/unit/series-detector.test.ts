@@ -86,6 +86,27 @@ describe('SeriesDetector', () => {
     expect(first?.direction).toBe('down');
   });
 
+  it('keeps the local predictor when a series without a daily pattern reaches two days (auto seasonality)', () => {
+    // A random walk: the slow level plus a daily profile predicts it badly. Before the seasonal
+    // predictor has predicted anything its spread starts wide, so 'auto' does not switch to it on
+    // day 2 (a spread copied from the local predictor made it look twice as good as it is).
+    for (const seed of [2, 3, 4, 5]) {
+      const r = rng(seed);
+      const d = new SeriesDetector();
+      let level = 100;
+      let prev = level;
+      let worst = 0;
+      for (let i = 0; i < 900; i++) {
+        level += 0.5 * (r() + r() + r() - 1.5);
+        const x = level + 0.2 * (r() + r() + r() - 1.5);
+        const v = d.update(T0 + i * STEP, x);
+        if (i > 576) worst = Math.max(worst, Math.abs(v.expected - prev));
+        prev = x;
+      }
+      expect(worst).toBeLessThan(2.5);
+    }
+  });
+
   it('holds its state in under 1 KB', () => {
     const d = new SeriesDetector();
     feed(d, noisySeries(500));
