@@ -35,6 +35,12 @@ export interface SeriesDetectorConfig {
   recordPrior: number;
   recordDecay: number;
   recordSlope: number;
+  /**
+   * A spike or seasonal residual is a new record only when it beats the decayed record by this factor
+   * (level-shift records need none). With decay 0.9999 per point a repeat of the same spike 200 points
+   * later is 2% above the decayed record: a tie, not a record.
+   */
+  recordMargin: number;
   /** New extremes beyond the learned range by this fraction of the range are flagged ("range" detector). */
   rangeTolerance: number;
   /** After an alarm, scores are damped for this many points (repeat alarms add nothing). */
@@ -69,6 +75,7 @@ export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freez
   recordPrior: 4,
   recordDecay: 0.9999,
   recordSlope: 0.25,
+  recordMargin: 1.05,
   rangeTolerance: 0.05,
   suppressPoints: 100,
   suppressFactor: 0.5,
@@ -88,6 +95,7 @@ export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDe
   if (!(c.likelihoodShortWindow >= 1 && c.likelihoodShortWindow <= 8 && Number.isInteger(c.likelihoodShortWindow))) {
     throw new RangeError(`likelihoodShortWindow must be an integer in 1..8 (got ${c.likelihoodShortWindow})`);
   }
+  if (!(c.recordMargin >= 1)) throw new RangeError(`recordMargin must be at least 1 (got ${c.recordMargin})`);
   for (const k of ['fastAlpha', 'slowAlpha', 'scaleAlpha', 'likelihoodAlpha'] as const) {
     if (!(c[k] > 0 && c[k] <= 1)) throw new RangeError(`${k} must be in (0, 1] (got ${c[k]})`);
   }

@@ -266,8 +266,11 @@ export class SeriesDetector {
     const zMainT = zMain / (s[tol + (seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
     const zShiftT = zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number);
     const recordsOn = n >= c.warmupPoints;
-    const recSpike = recordsOn ? this.record(zMainT >= 0 ? S.REC_SPIKE_UP : S.REC_SPIKE_DOWN, Math.abs(zMainT)) : 0;
-    const recShift = recordsOn ? this.record(shiftUp ? S.REC_SHIFT_UP : S.REC_SHIFT_DOWN, Math.abs(zShiftT)) : 0;
+    // A residual must beat its record by recordMargin: a spike the size of the last one, once the record
+    // has decayed a little, is a tie, not a record. The windowed means climb smoothly, so their first
+    // crossing of the record is always marginal; they need no margin.
+    const recSpike = recordsOn ? this.record(zMainT >= 0 ? S.REC_SPIKE_UP : S.REC_SPIKE_DOWN, Math.abs(zMainT), c.recordMargin) : 0;
+    const recShift = recordsOn ? this.record(shiftUp ? S.REC_SHIFT_UP : S.REC_SHIFT_DOWN, Math.abs(zShiftT), 1) : 0;
     const recScore = Math.max(recSpike, recShift);
     if (recScore > score) {
       score = recScore;
@@ -366,12 +369,12 @@ export class SeriesDetector {
     return p;
   }
 
-  /** Score of |z| against the slot's decaying record (0.5 = ties the record), then updates the record. */
-  private record(slot: number, absZ: number): number {
+  /** Score of |z| against the slot's decaying record times margin (0.5 = beats it by exactly margin), then updates the record. */
+  private record(slot: number, absZ: number, margin: number): number {
     const s = this.s;
     const c = this.config;
     const rec = s[slot] as number;
-    const score = absZ > 0 ? clamp(0.5 + c.recordSlope * Math.log2(absZ / rec), 0, 1) : 0;
+    const score = absZ > 0 ? clamp(0.5 + c.recordSlope * Math.log2(absZ / (rec * margin)), 0, 1) : 0;
     s[slot] = Math.max(c.recordPrior, rec * c.recordDecay, absZ);
     return score;
   }
