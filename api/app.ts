@@ -9,7 +9,11 @@ import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
 import { DEFAULT_TENANT } from '../platform/contracts/common.js';
 import {
-  AnomalyListQuery, AnomalyPage, ErrorBody, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
+  AnomalyListQuery, AnomalyPage, ErrorBody, FeedbackAccepted, FeedbackRequest, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
+import type { Bus } from '../platform/bus/bus.js';
+import type { Feedback } from '../platform/contracts/events.js';
+import { stableId } from '../platform/contracts/ids.js';
+import { TOPICS } from '../platform/contracts/topics.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 
 export interface ApiOptions {
@@ -19,6 +23,8 @@ export interface ApiOptions {
   apiKeys: string[];
   /** Other stages in this process: readiness is theirs too. */
   ready?: () => boolean;
+  /** Where POST /v1/feedback publishes verdicts (absent: the endpoint answers 503). */
+  bus?: Bus;
 }
 
 const TENANT_HEADER = 'x-scope-orgid';
@@ -107,6 +113,41 @@ async function buildTyped(options: ApiOptions) {
 
   app.get('/v1/topology', { schema: { summary: 'The current service topology', response: { 200: TopologyBody, ...errors } } }, async (req) =>
     store.getTopology(tenantOf(req.headers)));
+
+  app.post('/v1/feedback', {
+    schema: {
+      summary: 'Mark a window as a false positive (those alarm patterns get less sensitive) or as an incident (kept out of the baselines)',
+      body: FeedbackRequest,
+      response: { 202: FeedbackAccepted, 404: { $ref: 'ErrorBody#' }, 503: { $ref: 'ErrorBody#' }, ...errors },
+    },
+  }, async (req, reply) => {
+    const tenant = tenantOf(req.headers);
+    const b = req.body;
+    let service = b.service;
+    let subject = b.subject;
+    let from = b.from;
+    let to = b.to;
+    if (b.anomalyId !== undefined) {
+      const a = (await store.queryAnomalies({ tenant, ids: [b.anomalyId], limit: 1 })).items[0];
+      if (!a) throw new AiopsError('NOT_FOUND', `No anomaly ${b.anomalyId} for tenant ${tenant}.`);
+      if (service !== undefined && service !== a.service) throw new AiopsError('BAD_REQUEST', `Anomaly ${b.anomalyId} is on service ${a.service}, not ${service}.`);
+      service = a.service;
+      subject ??= a.subject;
+      from ??= a.ts;
+      to ??= Math.max(a.ts, from);
+    }
+    if (service === undefined) throw new AiopsError('BAD_REQUEST', 'Name the anomaly (anomalyId) or the service (service, with from and to) the verdict is about.');
+    if (from === undefined || to === undefined) throw new AiopsError('BAD_REQUEST', 'A verdict on a service needs its window: from and to, in milliseconds since the epoch.');
+    if (to < from) throw new AiopsError('BAD_REQUEST', `The window ends (to=${to}) before it starts (from=${from}).`);
+    if (!options.bus) throw new AiopsError('BUS_UNAVAILABLE', 'This API process has no bus to send feedback on; send it to an api stage started by `aiops api` or `aiops start`.');
+    const ts = Date.now();
+    const feedback: Feedback = { id: stableId('fb', tenant, service, subject ?? '', b.kind, from, to, ts), tenant, ts, service, kind: b.kind, from, to };
+    if (subject !== undefined) feedback.subject = subject;
+    if (b.anomalyId !== undefined) feedback.anomalyId = b.anomalyId;
+    if (b.note !== undefined) feedback.note = b.note;
+    await options.bus.publish(TOPICS.feedback, [{ key: service, value: feedback }]);
+    return reply.code(202).send(feedback);
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -1,6 +1,6 @@
 // HTTP schemas of the query API: input and output, from which types and OpenAPI derive.
 import { Type } from '@sinclair/typebox';
-import { Alert, Anomaly, Incident, Topology } from '../platform/contracts/events.js';
+import { Alert, Anomaly, Feedback, FeedbackKind, Incident, Topology } from '../platform/contracts/events.js';
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
 
@@ -41,3 +41,19 @@ export const ServiceList = Type.Object({
   items: Type.Array(Type.Object({ name: Type.String(), anomalies: Type.Integer(), lastAnomalyAt: Type.Union([Type.Number(), Type.Null()]) })),
 });
 export const TopologyBody = Type.Union([Topology, Type.Null()]);
+
+const Ms = Type.Integer({ minimum: 0, maximum: 32503680000000, description: 'Milliseconds since the Unix epoch' });
+/**
+ * An operator's verdict on a window: on one anomaly (`anomalyId`; the window defaults to its
+ * time), or on a service's series (`service`, optionally one `subject`, and `from`/`to`).
+ */
+export const FeedbackRequest = Type.Object({
+  kind: FeedbackKind,
+  anomalyId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  service: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  from: Type.Optional(Ms),
+  to: Type.Optional(Ms),
+  note: Type.Optional(Type.String({ maxLength: 2048 })),
+}, { additionalProperties: false });
+export const FeedbackAccepted = Feedback;

@@ -1,7 +1,8 @@
 // The detect stage: metric points and logs in, anomalies out. Each series (metric series, or
 // a service's log error ratio) has its own streaming detector whose state is checkpointed to
 // the store and restored lazily on first sight, so a restart or a rebalance keeps baselines.
-import type { Anomaly, LogRecord, MetricPoint } from '../platform/contracts/events.js';
+import { randomUUID } from 'node:crypto';
+import type { Anomaly, Feedback, LogRecord, MetricPoint } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { stableId } from '../platform/contracts/ids.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
@@ -39,6 +40,8 @@ interface SeriesState {
   /** lastTs when the state was last checkpointed (or the first point's time). */
   checkpointedTs: number;
   dirty: boolean;
+  /** Ids of the feedback already applied (newest last): a replayed verdict is applied once. */
+  feedback?: string[];
 }
 
 interface SerializedSeries {
@@ -47,11 +50,20 @@ interface SerializedSeries {
   bucket?: BucketState;
   sustained?: SustainedState;
   lastTs?: number;
+  feedback?: string[];
 }
 
+/** Feedback for series this process has not loaded yet is kept this long (wall clock), at most MAX_PENDING_FEEDBACK. */
+const PENDING_FEEDBACK_MS = 24 * 3_600_000;
+const MAX_PENDING_FEEDBACK = 1_000;
+/** Applied feedback ids remembered per series (the checkpoint carries them). */
+const APPLIED_FEEDBACK_IDS = 32;
+
 /** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
+
 export class SeriesBank {
   private readonly series = new Map<string, SeriesState>();
+  private pendingFeedback: Array<{ f: Feedback; at: number }> = [];
   private readonly versions = new CheckpointVersions();
   /** Most event time any series advanced since its last checkpoint. */
   uncheckpointedSpan = 0;
@@ -82,13 +94,32 @@ export class SeriesBank {
         };
         if (s.counter) state.counter = s.counter;
         if (s.bucket) state.bucket = s.bucket;
+        if (s.feedback) state.feedback = s.feedback;
         this.series.set(`${tenant}\u0000${c.key}`, state);
+        for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
       }
       for (const k of missing) {
         const id = `${tenant}\u0000${k}`;
         if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, lastTs: -Infinity, checkpointedTs: -Infinity, dirty: false });
       }
     }
+  }
+
+  /**
+   * Applies an operator's verdict to the matching series this process holds (the owner of a series
+   * holds it once one of its points arrived); the verdict is also kept for a day so a series
+   * restored later (after a restart or a rebalance) gets it too. Returns the series it changed.
+   */
+  applyFeedback(f: Feedback, now = Date.now()): string[] {
+    const changed: string[] = [];
+    for (const [id, state] of this.series) {
+      const [tenant, key] = id.split('\u0000') as [string, string];
+      if (!feedbackMatches(f, tenant, key)) continue;
+      if (applyToSeries(state, f)) changed.push(key);
+    }
+    this.pendingFeedback = this.pendingFeedback.filter((p) => now - p.at < PENDING_FEEDBACK_MS).slice(-(MAX_PENDING_FEEDBACK - 1));
+    this.pendingFeedback.push({ f, at: now });
+    return changed;
   }
 
   get(tenant: string, key: string): SeriesState {
@@ -116,6 +147,7 @@ export class SeriesBank {
       const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained, lastTs: s.lastTs };
       if (s.counter) payload.counter = s.counter;
       if (s.bucket) payload.bucket = s.bucket;
+      if (s.feedback) payload.feedback = s.feedback;
       const list = byTenant.get(tenant) ?? [];
       list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
       byTenant.set(tenant, list);
@@ -127,6 +159,21 @@ export class SeriesBank {
     }
     return n;
   }
+}
+
+function feedbackMatches(f: Feedback, tenant: string, key: string): boolean {
+  if (f.tenant !== tenant) return false;
+  return f.subject !== undefined ? key === `${f.service}|${f.subject}` : key.startsWith(`${f.service}|`);
+}
+
+/** Applies a verdict once per series; false when the series had it already (a replay). */
+function applyToSeries(state: SeriesState, f: Feedback): boolean {
+  if (state.feedback?.includes(f.id)) return false;
+  if (f.kind === 'incident') state.detector.markIncident(f.from, f.to);
+  else state.detector.markFalsePositive(f.from, f.to);
+  state.feedback = [...(state.feedback ?? []), f.id].slice(-APPLIED_FEEDBACK_IDS);
+  state.dirty = true;
+  return true;
 }
 
 function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], ts: number, v: SeriesVerdict, s: SustainedVerdict, evidence: Record<string, string>): Anomaly {
@@ -266,6 +313,22 @@ export const detectStage: StageModule = {
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
       handler: handle,
     });
+    // Every instance reads every verdict (it applies them to the series it holds), from the
+    // topic's start: a fresh group per start, since verdicts are rare and applied once per series.
+    const feedbackSub = await consumeValidated({
+      bus,
+      group: `aiops-detect-feedback-${randomUUID()}`,
+      topics: [TOPICS.feedback],
+      onInvalid: () => metrics.dropped.inc({ stage: 'detect', component: 'feedback', reason: 'invalid_record' }),
+      handler: async (records) => {
+        for (const r of records) {
+          if (r.topic !== TOPICS.feedback) continue;
+          const changed = bank.applyFeedback(r.value);
+          metrics.received.inc({ stage: 'detect', component: 'feedback' });
+          if (changed.length > 0) logger.info({ tenant: r.value.tenant, service: r.value.service, kind: r.value.kind, feedback: r.value.id, series: changed.length }, 'feedback applied');
+        }
+      },
+    });
     let ready = true;
     return {
       name: 'detect',
@@ -273,6 +336,7 @@ export const detectStage: StageModule = {
       async stop() {
         ready = false;
         await sub.stop();
+        await feedbackSub.stop();
         await bank.checkpoint();
         await templates.checkpoint();
         // Open sessions are kept for the next start, not scored: a restart does not split them.

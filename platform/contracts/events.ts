@@ -191,6 +191,29 @@ export const ServiceEdge = Type.Object({
 });
 export type ServiceEdge = Static<typeof ServiceEdge>;
 
+/**
+ * An operator's verdict on a window of a service's series: `false_positive` makes the alarm
+ * patterns that fired in it less sensitive; `incident` keeps the window out of the baselines
+ * (learning from an incident hides the next one).
+ */
+export const FeedbackKind = Type.Union([Type.Literal('false_positive'), Type.Literal('incident')]);
+export const Feedback = Type.Object({
+  id: RecordId,
+  tenant: Tenant,
+  /** When the verdict was given. */
+  ts: EpochMs,
+  service: ServiceName,
+  /** The series (an anomaly's `subject`, e.g. `latency_ms{route="/pay"}`); absent: every series of the service. */
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  kind: FeedbackKind,
+  from: EpochMs,
+  to: EpochMs,
+  /** The anomaly the verdict is about, when it was given on one. */
+  anomalyId: Type.Optional(RecordId),
+  note: Type.Optional(Type.String({ maxLength: 2048 })),
+});
+export type Feedback = Static<typeof Feedback>;
+
 /** A record that failed validation, with the reason, kept for inspection and replay. */
 export const DeadLetter = Type.Object({
   id: RecordId,

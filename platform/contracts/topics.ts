@@ -1,6 +1,6 @@
 // Versioned topic names: a breaking contract change gets a new topic, never a silent reshape.
 import type { TSchema } from '@sinclair/typebox';
-import { Alert, Anomaly, ChangeEvent, DeadLetter, Incident, LogRecord, MetricPoint, ServiceEdge, Topology } from './events.js';
+import { Alert, Anomaly, ChangeEvent, DeadLetter, Feedback, Incident, LogRecord, MetricPoint, ServiceEdge, Topology } from './events.js';
 
 export const TOPICS = {
   logs: 'aiops.logs.v1',
@@ -11,6 +11,7 @@ export const TOPICS = {
   incidents: 'aiops.incidents.v1',
   topology: 'aiops.topology.v1',
   edges: 'aiops.edges.v1',
+  feedback: 'aiops.feedback.v1',
   deadLetter: 'aiops.deadletter.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -24,6 +25,7 @@ export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
   [TOPICS.incidents]: Incident,
   [TOPICS.topology]: Topology,
   [TOPICS.edges]: ServiceEdge,
+  [TOPICS.feedback]: Feedback,
   [TOPICS.deadLetter]: DeadLetter,
 };
 
@@ -36,5 +38,6 @@ export interface TopicPayloads {
   'aiops.incidents.v1': Incident;
   'aiops.topology.v1': Topology;
   'aiops.edges.v1': ServiceEdge;
+  'aiops.feedback.v1': Feedback;
   'aiops.deadletter.v1': DeadLetter;
 }
