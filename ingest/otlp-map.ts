@@ -104,6 +104,15 @@ function keyValues(kvs: readonly unknown[], into: Attributes = {}): Attributes {
   return into;
 }
 
+/** The string value of one attribute, without building the others. */
+function attributeOf(kvs: readonly unknown[], key: string): string | undefined {
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i];
+    if (typeof kv === 'object' && kv !== null && (kv as Obj).key === key) return attributeValue(anyToString((kv as Obj).value));
+  }
+  return undefined;
+}
+
 export interface ResourceInfo {
   service: string;
   host: string | undefined;
@@ -354,11 +363,13 @@ export function otlpTraces(req: unknown, ctx: OtlpContext, batch: Batch, tracker
           const spanId = spanIdField(get(span, 'spanId'), 'spanId', 8, true)!;
           const parentSpanId = spanIdField(get(span, 'parentSpanId'), 'parentSpanId', 8, false);
           const ts = msTimestamp(get(span, 'startTimeUnixNano'), 'startTimeUnixNano') ?? ctx.now;
-          const attrs = keyValues(list(span, 'attributes'));
+          const kind = spanKind(get(span, 'kind'));
           const name = get(span, 'name');
+          // Only a client or producer span's peer.service names a callee; other attributes are not read.
+          const peer = kind === SPAN_KIND.client || kind === SPAN_KIND.producer ? attributeOf(list(span, 'attributes'), 'peer.service') : undefined;
           spans.push({
-            tenant: ctx.tenant, traceId, spanId, parentSpanId, service: res.service, kind: spanKind(get(span, 'kind')),
-            name: typeof name === 'string' ? name : '', ts, peerService: attrs['peer.service'] || undefined,
+            tenant: ctx.tenant, traceId, spanId, parentSpanId, service: res.service, kind,
+            name: typeof name === 'string' ? name : '', ts, peerService: peer || undefined,
           });
           batch.spans++;
         } catch (err) {

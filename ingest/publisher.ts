@@ -95,14 +95,15 @@ export class Publisher {
     if (batch.accepted > 0) this.metrics.received.inc(labels, batch.accepted);
     for (const r of batch.rejected) this.metrics.dropped.inc({ ...labels, reason: r.reason });
     for (const [reason, n] of batch.skips) this.metrics.dropped.inc({ ...labels, reason }, n);
-    const edges = this.edgeReporter.report(this.edgeObservations(batch));
-    if (total === 0 && edges.length === 0) return;
     if (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords) {
       this.metrics.errors.inc({ ...labels, error_type: 'backpressure' });
       throw new AiopsError('RATE_LIMITED', `The bus is behind: ${this.inFlight} records are waiting for acknowledgement; retry after ${this.options.retryAfterSeconds}s.`, {
         retryAfterSeconds: this.options.retryAfterSeconds,
       });
     }
+    // After the backpressure check: a refused request must not mark its edges as reported.
+    const edges = this.edgeReporter.report(this.edgeObservations(batch));
+    if (total === 0 && edges.length === 0) return;
     this.inFlight += total;
     const now = Date.now();
     const work: Array<Promise<void>> = [];
@@ -136,7 +137,7 @@ export class Publisher {
   }
 
   private edgeObservations(batch: Batch): EdgeObservation[] {
-    const out = batch.edges.length > 0 ? [...batch.edges] : [];
+    const out = batch.edges.slice();
     for (const m of batch.metrics) {
       const e = edgeFromMetric(m);
       if (e) out.push(e);
