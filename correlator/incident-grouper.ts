@@ -3,7 +3,7 @@
 // no I/O: the stage feeds it and publishes what it returns.
 import type { Anomaly, ChangeEvent, Incident } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
-import { deviationOf, rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
+import { addImpacts, deviationOf, impactsOfAnomaly, rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
 import type { TopologyGraph } from './topology-graph.js';
 
 export interface GrouperConfig {
@@ -61,9 +61,10 @@ const MAX_SUBJECTS = 50;
 function foldEvidence(evidence: Record<string, ServiceEvidence>, ev: ServiceEvidence): void {
   const into = evidence[ev.service];
   if (!into) {
-    evidence[ev.service] = { ...ev, subjects: ev.subjects.slice(0, MAX_SUBJECTS) };
+    evidence[ev.service] = { ...ev, subjects: ev.subjects.slice(0, MAX_SUBJECTS), ...(ev.impacts ? { impacts: { ...ev.impacts } } : {}) };
     return;
   }
+  addImpacts(into, ev.impacts);
   into.firstTs = Math.min(into.firstTs, ev.firstTs);
   into.lastTs = Math.max(into.lastTs, ev.lastTs);
   into.maxScore = Math.max(into.maxScore, ev.maxScore);
@@ -250,8 +251,10 @@ export class IncidentGrouper {
     const known = inc.evidence[a.service];
     if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
     if (inc.status === 'resolved' && inc.reasons.length < MAX_REASONS) inc.reasons.push(`reopened by ${a.signal} anomaly on ${a.service} (${a.subject})`);
+    const impacts = impactsOfAnomaly(a);
     foldEvidence(inc.evidence, {
       service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, subjects: [a.subject],
+      ...(impacts ? { impacts } : {}),
     });
     if (a.signal === 'alert') noteAlert(inc, a.service, a.ts);
     if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);

@@ -4,11 +4,12 @@
 //              (a cause explains its callers' symptoms);
 //   onset    — how early its first anomaly came, relative to the incident's span;
 //   strength — how strong and how many its anomalies were (with a symptom: its deviation, or its
-//              impact, a count that adds up along calls, when every service has one);
+//              impact, a count that adds up along calls, when every service beyond noise has one);
 //   change   — a deploy or config change on it shortly before its onset;
 // minus a penalty when one of its own dependencies went bad first (then it is a victim).
 import type { Anomaly, ChangeEvent, RootCauseCandidate } from '../platform/contracts/events.js';
 import type { TopologyGraph } from './topology-graph.js';
+import { impactOf } from './request-impact.js';
 
 export interface ServiceEvidence {
   service: string;
@@ -30,6 +31,26 @@ export interface ServiceEvidence {
    * Optional: when every ranked service has it, it replaces `maxDeviation` as the strength.
    */
   impact?: number;
+  /**
+   * The largest impact per unit among the service's anomalies (request-impact.ts), from which the
+   * ranker takes `impact` in the unit the incident's services share.
+   */
+  impacts?: Record<string, number>;
+}
+
+/** Keeps the larger impact per unit. */
+export function addImpacts(into: ServiceEvidence, impacts: Readonly<Record<string, number>> | undefined): void {
+  if (!impacts) return;
+  for (const [unit, v] of Object.entries(impacts)) {
+    into.impacts ??= {};
+    into.impacts[unit] = Math.max(into.impacts[unit] ?? 0, v);
+  }
+}
+
+/** One anomaly's impact as an `impacts` record, or undefined when it has none. */
+export function impactsOfAnomaly(a: Anomaly): Record<string, number> | undefined {
+  const i = impactOf(a);
+  return i ? { [i.unit]: i.value } : undefined;
 }
 
 /** Per-service evidence from a set of anomalies, as the grouper keeps it, plus `maxDeviation`. */
@@ -44,6 +65,7 @@ export function evidenceFromAnomalies(anomalies: readonly Anomaly[]): ServiceEvi
     e.count += 1;
     if (!e.subjects.includes(a.subject)) e.subjects.push(a.subject);
     e.maxDeviation = Math.max(e.maxDeviation ?? 0, deviationOf(a));
+    addImpacts(e, impactsOfAnomaly(a));
   }
   return [...by.values()];
 }
@@ -76,7 +98,10 @@ export interface RankOptions {
    * cause nor makes the services calling it look like victims.
    */
   noiseDeviation?: number;
-  /** What `ServiceEvidence.impact` counts (e.g. "failed requests"), for the reasons. */
+  /**
+   * The unit of `ServiceEvidence.impacts` to compare (e.g. "failed requests"). Default: the unit
+   * most of the services that moved beyond noise have.
+   */
   impactUnit?: string;
   /** Overrides of SYMPTOM_WEIGHTS (for tuning). */
   weights?: Partial<typeof SYMPTOM_WEIGHTS>;
@@ -107,7 +132,11 @@ export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyG
   const maxCount = Math.max(...evidence.map((e) => e.count));
   const others = Math.max(1, evidence.length - 1);
 
-  if (scope) return finish(scoreForSymptom(evidence, graph, changes, { ...SYMPTOM_WEIGHTS, ...opts.weights }, opts.noiseDeviation ?? 0, opts.impactUnit), outside, opts.symptom!, graph, changes, affectedSet);
+  if (scope) {
+    const noise = opts.noiseDeviation ?? 0;
+    const { withImpact, unit } = resolveImpact(evidence, noise, opts.impactUnit);
+    return finish(scoreForSymptom(withImpact, graph, changes, { ...SYMPTOM_WEIGHTS, ...opts.weights }, noise, unit), outside, opts.symptom!, graph, changes, affectedSet);
+  }
 
   const scored = evidence.map((e) => {
     const reasons: string[] = [];
@@ -160,13 +189,36 @@ function relatedChanges(e: ServiceEvidence, changes: readonly ChangeEvent[], rea
   return related;
 }
 
+/** Band half-widths beyond the noise level, on a log scale; 0 for a service within normal noise. */
+function beyondNoiseOf(e: ServiceEvidence, noise: number): number {
+  return Math.max(0, Math.log1p(e.maxDeviation ?? 0) - Math.log1p(noise));
+}
+
+/**
+ * Copies of the evidence with `impact` taken from `impacts` in one unit: the one asked for, else
+ * the one most services beyond noise have (impacts in different units cannot be compared).
+ */
+function resolveImpact(evidence: readonly ServiceEvidence[], noise: number, asked: string | undefined): { withImpact: ServiceEvidence[]; unit: string | undefined } {
+  let unit = asked;
+  if (unit === undefined) {
+    const votes = new Map<string, number>();
+    for (const e of evidence) if (beyondNoiseOf(e, noise) > 0) for (const u of Object.keys(e.impacts ?? {})) votes.set(u, (votes.get(u) ?? 0) + 1);
+    unit = [...votes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  }
+  if (unit === undefined) return { withImpact: [...evidence], unit };
+  const u = unit;
+  return { withImpact: evidence.map((e) => (e.impact === undefined && e.impacts?.[u] !== undefined ? { ...e, impact: e.impacts[u] } : e)), unit };
+}
+
 function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGraph, changes: readonly ChangeEvent[], w: typeof SYMPTOM_WEIGHTS, noise: number, impactUnit = 'units'): Scored[] {
   const affected = new Map(evidence.map((e) => [e.service, e]));
-  // Impact only when every service has it: strengths on two scales cannot be compared. The
-  // deviation still decides whether a service moved beyond normal noise at all; the impact then
-  // says how much of the symptom it carries.
-  const byImpact = evidence.every((e) => e.impact !== undefined);
-  const beyondNoise = (e: ServiceEvidence) => Math.max(0, Math.log1p(e.maxDeviation ?? 0) - Math.log1p(noise));
+  // Impact only when every service that moved beyond noise has it: strengths on two scales cannot
+  // be compared. A service within noise has strength 0 on either scale, so it needs none (the
+  // alerted service often has only the alert, which carries none). The deviation still decides
+  // whether a service moved beyond normal noise at all; the impact then says how much of the
+  // symptom it carries.
+  const beyondNoise = (e: ServiceEvidence) => beyondNoiseOf(e, noise);
+  const byImpact = evidence.some((e) => e.impact !== undefined) && evidence.every((e) => e.impact !== undefined || beyondNoise(e) === 0);
   const d = byImpact ? (e: ServiceEvidence) => (beyondNoise(e) > 0 ? Math.log1p(Math.max(0, e.impact ?? 0)) : 0) : beyondNoise;
   const dMax = Math.max(1e-9, ...evidence.map(d));
   const total = evidence.reduce((n, e) => n + d(e), 0);

@@ -18,6 +18,7 @@ import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
 import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { registerSessionMetrics } from './sessions/metrics.js';
+import { RequestVolumes, isRequestVolume } from './request-volume.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
@@ -42,6 +43,8 @@ interface SeriesState {
   dirty: boolean;
   /** Ids of the feedback already applied (newest last): a replayed verdict is applied once. */
   feedback?: string[];
+  /** Whether the series counts its service's requests (from its name; not checkpointed). */
+  volume?: boolean;
 }
 
 interface SerializedSeries {
@@ -67,6 +70,8 @@ export class SeriesBank {
   private readonly versions = new CheckpointVersions();
   /** Most event time any series advanced since its last checkpoint. */
   uncheckpointedSpan = 0;
+  /** Each service's recent request volume, noted on its metric anomalies. */
+  readonly volumes = new RequestVolumes();
 
   constructor(
     private readonly store: Store | undefined,
@@ -221,7 +226,23 @@ export async function detectBatch(
   await bank.ensure(wanted);
 
   const out: Anomaly[] = [];
+  // A metric anomaly gets its service's request volume once every point of its time is in (a
+  // request count sampled at the same time may come later in the batch).
+  let pending: Anomaly[] = [];
+  const noteVolumes = (before: number) => {
+    const keep: Anomaly[] = [];
+    for (const a of pending) {
+      if (a.ts >= before) {
+        keep.push(a);
+        continue;
+      }
+      const volume = bank.volumes.at(a.tenant, a.service, a.ts);
+      if (volume) (a.evidence.requests = String(Math.round(volume.requests * 1000) / 1000), (a.evidence.requests_basis = volume.basis));
+    }
+    pending = keep;
+  };
   for (const p of [...metrics].sort((a, b) => a.ts - b.ts)) {
+    if (pending.length > 0 && p.ts > pending[0]!.ts) noteVolumes(p.ts);
     const key = seriesKey(p.service, p.name, p.labels);
     const s = bank.get(p.tenant, key);
     // At-least-once delivery replays what a checkpoint may already hold (after a crash, or a
@@ -236,10 +257,16 @@ export async function detectBatch(
     }
     s.dirty = true;
     if (value === undefined) continue;
+    if ((s.volume ??= isRequestVolume(p.name))) bank.volumes.record(p.tenant, p.service, key, p.kind === 'counter' ? 'per_second' : 'per_point', p.ts, value);
     const v = s.detector.update(p.ts, value);
     const verdict = applySustainedRule(s.sustained, v);
-    if (verdict.anomalous) out.push(toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, verdict, { kind: p.kind }));
+    if (verdict.anomalous) {
+      const a = toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, verdict, { kind: p.kind });
+      out.push(a);
+      pending.push(a);
+    }
   }
+  noteVolumes(Infinity);
   const sortedLogs = [...logs].sort((a, b) => a.ts - b.ts);
   if (templates) out.push(...(await templates.process(sortedLogs)));
   if (templates && sessions) out.push(...(await sessions.detect(sortedLogs, (lines) => templates.templateIds(lines))));

@@ -14,8 +14,10 @@
 //   4. IncidentGrouper folds the anomalies; the incident holding the alert is ranked by
 //      rankRootCauses with the alert as the user-facing symptom, from the anomalies consistent
 //      with it (its statistic, e.g. latency Average, and direction: latency up, availability
-//      down). Each affected node's impact (impact.ts: failed requests, request-seconds over the
-//      case window) is the strength the ranker compares.
+//      down). Each affected node's impact is the strength the ranker compares: the detect stage
+//      notes the node's request count on its anomalies, and the correlator turns the excess per
+//      request into failed requests or request-seconds (correlator/request-impact.ts), as in the
+//      live pipeline.
 //   5. The ranked candidates come first; the other graph nodes follow, those on a call path from
 //      the symptom by hop distance, then the rest.
 import type { Anomaly, MetricPoint } from '../../platform/contracts/events.js';
@@ -26,7 +28,6 @@ import { IncidentGrouper, DEFAULT_GROUPER_CONFIG } from '../../correlator/incide
 import { deviationOf, evidenceFromAnomalies, rankRootCauses, type SYMPTOM_WEIGHTS } from '../../correlator/root-cause-ranker.js';
 import { TopologyGraph } from '../../correlator/topology-graph.js';
 import type { CallGraph, MetricsTable, RcaAlert, RcaCase, RcaScenario } from './scenario.js';
-import { impactByNode, type NodeImpact } from './impact.js';
 
 const TENANT = 'rca-bench';
 const DAY_MS = 86_400_000;
@@ -173,12 +174,10 @@ export async function rankCase(c: RcaCase, warm: Warm, shift: number, graph: Top
   const bank = new SeriesBank(warm.mem.asStore());
   const anomalies: Anomaly[] = [];
   for (let r = 0; r < c.metrics.ts.length; r++) anomalies.push(...(await detectBatch(bank, rowPoints(c.metrics, r, shift), [])));
-  const impact = impactByNode(c.metrics, c.alert);
   const { ranked, named, services } = rankWithAlert(anomalies, alertAnomaly(c.alert, shift), c.alert.metric, graph, {
     noiseDeviation: noiseLevel(warm.noise, c.alert, opts.noiseQuantile),
     namingWindowMs: gridOf(c.metrics.ts),
     ...(opts.weights ? { weights: opts.weights } : {}),
-    ...(impact ? { impact } : {}),
   });
   return { ranking: completeRanking(ranked, c.alert.node, graph, nodes), named, anomalies: anomalies.length, incidentServices: services };
 }
@@ -187,8 +186,6 @@ export interface AlertRankOptions {
   /** See RankOptions.noiseDeviation. */
   noiseDeviation?: number;
   weights?: Partial<typeof SYMPTOM_WEIGHTS>;
-  /** Per node, the symptom's volume over the case window (impact.ts); the strength when given. */
-  impact?: NodeImpact;
   /**
    * How long before the alert a deviation may lie and still name a cause (one sampling interval
    * of the data): a symptom firing now is not explained by a deviation that was over before it,
@@ -217,10 +214,6 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
   const sameSeries = (s: string) => (alert.subject === family ? s.startsWith(family) : s === alert.subject);
   const consistent = all.filter((a) => members.has(a.id) && (a === alert || (sameSeries(a.subject) && (want === undefined || a.direction === want))));
   const evidence = evidenceFromAnomalies(consistent);
-  if (opts.impact) for (const e of evidence) {
-    const v = opts.impact.byNode.get(e.service);
-    if (v !== undefined) e.impact = v;
-  }
   const scope = new Set([alert.service, ...graph.downstreamOf(alert.service).keys()]);
   // A root cause is named only when something on the symptom's call paths deviates beyond what
   // normal noise reaches, around the time the alert fires; the alert alone, borderline alarms or
@@ -234,7 +227,6 @@ export function rankWithAlert(anomalies: readonly Anomaly[], alert: Anomaly, met
     symptom: alert.service,
     noiseDeviation: named ? noiseDeviation : 0,
     ...(opts.weights ? { weights: opts.weights } : {}),
-    ...(opts.impact ? { impactUnit: opts.impact.unit } : {}),
   });
   return { ranked: ranked.map((r) => r.service), named, services: incident?.services ?? [] };
 }
@@ -350,3 +342,4 @@ export async function normalSpecificity(s: RcaScenario, sliceRows = 5, warmShare
   for (const k of kinds) byKind[k.metric] = { quiet: quiet.get(k.metric) ?? 0, specificity: slices === 0 ? 1 : r((quiet.get(k.metric) ?? 0) / slices) };
   return { slices, byKind, specificity: slices === 0 || kinds.length === 0 ? 1 : r(quietAll / (slices * kinds.length)) };
 }
+

@@ -1,51 +1,13 @@
-// The RCA harness's per-node impact (bench/rca/impact.ts) and its choice of evidence: only the
-// statistic the alert is on, and only deviations around the alert name a cause.
+// The RCA harness's choice of evidence: only the statistic the alert is on, only deviations around
+// the alert name a cause, and services compared by impact when their anomalies carry a request count.
 import { describe, expect, it } from 'vitest';
-import { impactByNode } from '../../bench/rca/impact.js';
 import { rankWithAlert, topologyOf } from '../../bench/rca/harness.js';
-import type { MetricsTable } from '../../bench/rca/scenario.js';
 import type { Anomaly } from '../../platform/contracts/events.js';
 
 const T = 1_681_800_000_000;
 const STEP = 300_000;
 const ts = [0, 1, 2, 3, 4].map((i) => T + i * STEP);
 const col = (node: string, metric: string, stat: string, values: number[]) => ({ node, metric, stat, values });
-
-// lb: a load balancer one caller reaches (60 requests); search: the service behind it (780).
-const table: MetricsTable = {
-  ts,
-  columns: [
-    col('lb', 'availability', 'Average', [100, 100, 88, 84, 100]),
-    col('lb', 'requests', 'Sum', [60, 60, 60, 56, 60]),
-    col('search', 'availability', 'Average', [100, 99, 97, 96.75, 99.6]),
-    col('search', 'requests', 'Sum', [780, 780, 780, NaN, 780]),
-    col('search', 'latency', 'Average', [0.01, 0.012, 0.03, 0.02, 0.01]),
-    col('search', 'latency', 'p90', [0.02, 0.02, 0.5, 0.2, 0.02]),
-  ],
-};
-
-describe('impactByNode', () => {
-  it('counts failed requests beyond the quietest row before the alert', () => {
-    const impact = impactByNode(table, { node: 'web', metric: 'availability', agg: 'Average', ts: ts[2]! - 60_000 })!;
-    expect(impact.unit).toBe('failed requests');
-    expect(impact.byNode.get('lb')).toBeCloseTo(0.16 * 56, 6);
-    // Row 3 has no request count: the window's median (780) stands in.
-    expect(impact.byNode.get('search')).toBeCloseTo(0.0325 * 780, 6);
-  });
-
-  it('counts request-seconds for a mean latency and nothing for a quantile', () => {
-    const alert = { node: 'web', metric: 'latency', agg: 'Average', ts: ts[2]! - 60_000 };
-    const impact = impactByNode(table, alert)!;
-    expect(impact.unit).toBe('request-seconds');
-    expect(impact.byNode.get('search')).toBeCloseTo(780 * (0.03 - 0.01), 6);
-    expect(impactByNode(table, { ...alert, agg: 'p90' })).toBeUndefined();
-  });
-
-  it('a rise in traffic alone carries no impact', () => {
-    const busier: MetricsTable = { ts, columns: [col('api', 'latency', 'Average', [0.1, 0.1, 0.1, 0.1, 0.1]), col('api', 'requests', 'Sum', [100, 100, 300, 300, 100])] };
-    expect(impactByNode(busier, { node: 'web', metric: 'latency', agg: 'Average', ts: ts[2]! - 60_000 })!.byNode.get('api')).toBe(0);
-  });
-});
 
 describe('rankWithAlert', () => {
   const graph = topologyOf({
@@ -93,5 +55,23 @@ describe('rankWithAlert', () => {
     const { ranked, named } = rankWithAlert(weak, alert, 'latency', graph, { noiseDeviation: 4 });
     expect(named).toBe(false);
     expect(ranked[0]).toBe('search');
+  });
+
+  it('compares services by impact when their anomalies carry a request count: the load balancer deviates more, the service behind it fails more requests', () => {
+    const down = (service: string, observed: number, half: number): Anomaly => ({
+      ...anomaly(service, 'availability_average', observed, 100, half),
+      direction: 'down',
+      evidence: { requests_basis: 'per_point' },
+    });
+    const availabilityAlert: Anomaly = { ...alert, subject: 'availability_average', direction: 'down' };
+    // lb: 16% of 56 requests failed (9); search: 3.25% of 780 (25), on a band 10x tighter for lb.
+    const anomalies = [down('lb', 84, 0.1), down('search', 96.75, 1)];
+    anomalies[0]!.evidence.requests = '56';
+    anomalies[1]!.evidence.requests = '780';
+    const byImpact = rankWithAlert(anomalies, availabilityAlert, 'availability', graph, { noiseDeviation: 1 });
+    expect(byImpact.ranked[0]).toBe('search');
+    // The same anomalies without request counts fall back to deviations, where lb leads.
+    const bare = anomalies.map((a) => ({ ...a, evidence: {} }));
+    expect(rankWithAlert(bare, availabilityAlert, 'availability', graph, { noiseDeviation: 1 }).ranked[0]).toBe('lb');
   });
 });
