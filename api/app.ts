@@ -1,5 +1,5 @@
 // The query API, built apart from listen() so tests drive it with inject().
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -37,7 +37,7 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
 
 async function buildTyped(options: ApiOptions) {
   const { store, metrics } = options;
-  const app = Fastify({ loggerInstance: options.logger.child({ stage: 'api' }), disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ loggerInstance: options.logger.child({ stage: 'api' }), logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
       info: { title: 'aiops query API', version: '1' },
