@@ -149,6 +149,11 @@ export class IncidentGrouper {
     return out;
   }
 
+  /** Whether an anomaly id was folded already (a replay after a restart or a rebalance). */
+  hasSeen(id: string): boolean {
+    return this.seen.has(id);
+  }
+
   /** The incidents currently held, for metrics. */
   openCount(): number {
     return this.incidents.filter((i) => i.status === 'open').length;
@@ -167,6 +172,20 @@ export class IncidentGrouper {
     g.seen = new Set(state.seen);
     g.watermark = state.watermark;
     return g;
+  }
+
+  /** Ids of the incidents held (open, recently resolved, or merged and not yet announced). */
+  incidentIds(): string[] {
+    return [...this.incidents, ...this.merged].map((i) => i.id);
+  }
+
+  /**
+   * Raises an incident's version to one already published: a checkpoint can be older than what
+   * its writer published afterwards (before a crash or a rebalance), and the next version must
+   * still be newer than every published one, or the store would keep the stale copy.
+   */
+  atLeastVersion(id: string, version: number): void {
+    for (const i of [...this.incidents, ...this.merged]) if (i.id === id && i.version < version) i.version = version;
   }
 
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */

@@ -6,6 +6,7 @@ import { DEFAULT_TENANT } from '../platform/contracts/common.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { validate } from '../platform/contracts/validate.js';
 import { Topology as TopologySchema } from '../platform/contracts/events.js';
+import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
@@ -38,6 +39,8 @@ interface TenantState {
   deduper: AlertDeduper;
   topology: TenantTopology;
   changes: ChangeEvent[];
+  /** The partition the tenant's records arrive on (the same number on every input topic). */
+  partition: number;
 }
 
 export const correlateStage: StageModule = {
@@ -53,39 +56,81 @@ export const correlateStage: StageModule = {
     const lastWall = new Map<string, { watermark: number; wall: number }>();
     const incidentSizes = new Map<string, number>();
 
-    const tenantState = async (tenant: string): Promise<TenantState> => {
+    // Partitions this replica consumes; undefined until the first assignment (and on the
+    // in-process bus, where one member has everything).
+    let owned: ReadonlySet<number> | undefined;
+    const owns = (s: TenantState) => owned === undefined || owned.has(s.partition);
+
+    // Handling, the periodic flush, checkpoints and reassignments take turns: a tenant is never
+    // dropped in the middle of a batch that is folding its anomalies.
+    let turn: Promise<unknown> = Promise.resolve();
+    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = turn.then(fn, fn);
+      turn = run.catch(() => {});
+      return run;
+    };
+
+    const tenantState = async (tenant: string, partition: number): Promise<TenantState> => {
       let s = tenants.get(tenant);
-      if (s) return s;
+      if (s) {
+        s.partition = partition;
+        return s;
+      }
       const ckpts = await store.getCheckpoints(tenant, CHECKPOINT_NAMESPACE, ['grouper', 'alerts']);
       const ckpt = ckpts.find((c) => c.key === 'grouper');
       const alertsCkpt = ckpts.find((c) => c.key === 'alerts');
       const grouper = ckpt ? IncidentGrouper.restore(JSON.parse(ckpt.state) as GrouperState, grouperConfig) : new IncidentGrouper(grouperConfig);
       const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
+      // Whoever held the tenant may have published versions after its last checkpoint.
+      for (const id of grouper.incidentIds()) {
+        const stored = await store.getIncident(tenant, id);
+        if (stored) grouper.atLeastVersion(id, stored.version);
+      }
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
-      s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes };
+      s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition };
       tenants.set(tenant, s);
       if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
       return s;
     };
 
     if (config.topologyFile) {
+      // Published, not applied here: the replica that owns the tenant folds it like any version.
       const file = loadTopologyFile(config.topologyFile);
-      const s = await tenantState(file.tenant);
-      const merged = s.topology.applyFile(file, Date.now());
-      await bus.publish(TOPICS.topology, [{ key: merged.tenant, value: merged }]);
+      const merged = new TenantTopology(file.tenant, await store.getTopology(file.tenant)).applyFile(file, Date.now());
+      await bus.publish(TOPICS.topology, [{ key: tenantKey(merged), value: merged }]);
     }
 
     let lastCheckpoint = 0;
     const versions = new CheckpointVersions();
+    let sub: Subscription | undefined;
+    /**
+     * Writes every owned tenant's state, then commits the offsets of the batches it holds: a
+     * restart or the replica taking a tenant over resumes from the checkpoint and replays what
+     * came after it (anomalies already folded are recognised by id and skipped).
+     */
     const checkpoint = async (force: boolean) => {
       if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs) return;
       lastCheckpoint = Date.now();
       for (const [tenant, s] of tenants) {
+        if (!owns(s)) continue;
         await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [
           { key: 'grouper', version: versions.next(), state: JSON.stringify(s.grouper.snapshot()) },
           { key: 'alerts', version: versions.next(), state: JSON.stringify(s.deduper.snapshot()) },
         ]);
+      }
+      await sub?.commit();
+    };
+
+    /** After a rebalance: tenants whose partition went to another replica are forgotten here. */
+    const reassigned = async (partitions: ReadonlySet<number>) => {
+      owned = partitions;
+      for (const [tenant, s] of tenants) {
+        if (owns(s)) continue;
+        tenants.delete(tenant);
+        lastWall.delete(tenant);
+        metrics.openIncidents.set({ tenant }, 0);
+        logger.info({ tenant, partition: s.partition }, 'tenant moved to another correlate replica');
       }
     };
 
@@ -143,7 +188,7 @@ export const correlateStage: StageModule = {
     /** A new topology version when learned edges changed it (the sink stores it, the API shows it). */
     const publishTopology = async (s: TenantState) => {
       const next = s.topology.due(Date.now());
-      if (next) await bus.publish(TOPICS.topology, [{ key: next.tenant, value: next }]);
+      if (next) await bus.publish(TOPICS.topology, [{ key: tenantKey(next), value: next }]);
     };
 
     const handle = async (records: TypedRecord[]) => {
@@ -153,19 +198,21 @@ export const correlateStage: StageModule = {
       for (const r of records) {
         metrics.received.inc(labels);
         if (r.topic === TOPICS.topology) {
-          const s = await tenantState(r.value.tenant);
+          const s = await tenantState(r.value.tenant, r.partition);
           s.topology.apply(r.value);
         } else if (r.topic === TOPICS.edges) {
-          const s = await tenantState(r.value.tenant);
+          const s = await tenantState(r.value.tenant, r.partition);
           s.topology.observe(r.value);
           learned.add(r.value.tenant);
         } else if (r.topic === TOPICS.changes) {
-          const s = await tenantState(r.value.tenant);
+          const s = await tenantState(r.value.tenant, r.partition);
           if (!s.changes.some((c) => c.id === r.value.id)) s.changes.push(r.value);
           const horizon = Math.max(...s.changes.map((c) => c.ts)) - CHANGE_RETENTION_MS;
           s.changes = s.changes.filter((c) => c.ts >= horizon).slice(-MAX_CHANGES);
         } else if (r.topic === TOPICS.anomalies) {
-          const s = await tenantState(r.value.tenant);
+          const s = await tenantState(r.value.tenant, r.partition);
+          // A replay of what the checkpoint already holds: folded and counted once.
+          if (s.grouper.hasSeen(r.value.id)) continue;
           // Services seen in anomalies join the graph so later topology learning can place them.
           s.topology.graph.addService(r.value.service);
           s.grouper.add([r.value], s.topology.graph);
@@ -180,24 +227,32 @@ export const correlateStage: StageModule = {
       end();
     };
 
-    const sub = await consumeValidated({
+    // Every input is keyed by tenant and the topics are co-partitioned, so each tenant's records
+    // reach one replica; offsets are committed with the checkpoint, not per batch.
+    sub = await consumeValidated({
       bus,
       group: 'aiops-correlate',
       topics: [TOPICS.anomalies, TOPICS.changes, TOPICS.topology, TOPICS.edges],
+      coPartitioned: true,
+      manualCommit: true,
+      onAssigned: (partitions) => void serial(() => reassigned(partitions)).catch((err: unknown) => logger.error({ err }, 'dropping reassigned tenants failed')),
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
-      handler: handle,
+      handler: (records) => serial(() => handle(records)),
     });
 
     // Event time advances with wall time while no anomaly arrives, so quiet incidents resolve.
     const timer = setInterval(() => {
-      void (async () => {
+      void serial(async () => {
         for (const [tenant, s] of tenants) {
+          if (!owns(s)) continue;
           await publishTopology(s);
           const w = lastWall.get(tenant);
           if (!w) continue;
           await flushTenant(tenant, s, w.watermark + (Date.now() - w.wall));
         }
-      })().catch((err: unknown) => logger.error({ err }, 'periodic incident flush failed'));
+        // Commits what quiet periods leave handled but uncommitted.
+        await checkpoint(false);
+      }).catch((err: unknown) => logger.error({ err }, 'periodic incident flush failed'));
     }, 10_000);
     timer.unref();
     const notifyTimer = setInterval(() => {
@@ -213,8 +268,12 @@ export const correlateStage: StageModule = {
         ready = false;
         clearInterval(timer);
         clearInterval(notifyTimer);
-        await sub.stop();
-        await checkpoint(true);
+        // Checkpoint and commit while the consumer is still in its group, then once more for a
+        // batch handled while it left (its offsets stay uncommitted and are replayed at the next
+        // start; on the in-process bus nothing replays, so its state must be written).
+        await serial(() => checkpoint(true));
+        await sub?.stop();
+        await serial(() => checkpoint(true));
       },
     };
   },

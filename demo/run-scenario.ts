@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../platform/config/config.js';
 import type { Incident } from '../platform/contracts/events.js';
+import { tenantKey } from '../platform/bus/bus.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { runStages } from '../platform/runtime/run-stages.js';
 import { DuckDbStore } from '../platform/store/duckdb-store.js';
@@ -46,7 +47,7 @@ export async function runScenario(
   let records = 0;
   try {
     const tenant = spec.tenant ?? 'default';
-    await pipeline.bus.publish(TOPICS.topology, [{ key: tenant, value: { ...SHOP_TOPOLOGY, tenant } }]);
+    await pipeline.bus.publish(TOPICS.topology, [{ key: tenantKey({ tenant }), value: { ...SHOP_TOPOLOGY, tenant } }]);
     let metrics: Parameters<typeof pipeline.bus.publish<typeof TOPICS.metrics>>[1][number][] = [];
     let logs: Parameters<typeof pipeline.bus.publish<typeof TOPICS.logs>>[1][number][] = [];
     let changes: Parameters<typeof pipeline.bus.publish<typeof TOPICS.changes>>[1][number][] = [];
@@ -65,7 +66,7 @@ export async function runScenario(
     for (const slice of scenario.slices()) {
       for (const p of slice.metrics) metrics.push({ key: `${p.service}|${p.name}`, value: p });
       for (const l of slice.logs) logs.push({ key: l.service, value: l });
-      for (const c of slice.changes) changes.push({ key: c.service, value: c });
+      for (const c of slice.changes) changes.push({ key: tenantKey(c), value: c });
       if (++m % PUBLISH_EVERY_MINUTES === 0) {
         await flush();
         onProgress(m, scenario.minutes);

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Anomaly, Feedback, LogRecord, MetricPoint } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { stableId } from '../platform/contracts/ids.js';
+import { tenantKey } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import type { Store } from '../platform/store/store.js';
@@ -321,7 +322,7 @@ export const detectStage: StageModule = {
       metrics.received.inc(labels, records.length);
       const anomalies = await detectBatch(bank, points, logs, templates, sessionModels.models.size > 0 ? sessions : undefined);
       if (anomalies.length > 0) {
-        await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: a.service, value: a })));
+        await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: tenantKey(a), value: a })));
         metrics.sent.inc(labels, anomalies.length);
       }
       if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs || bank.uncheckpointedSpan >= CHECKPOINT_EVENT_SPAN_MS) {

@@ -2,7 +2,7 @@
 // and every dead letter was acknowledged by the bus; a slow bus becomes 503 (timeout) and too
 // much work in flight becomes 429, both with Retry-After, never a silent drop.
 import type { Logger } from 'pino';
-import type { Bus, OutgoingMessage } from '../platform/bus/bus.js';
+import { tenantKey, type Bus, type OutgoingMessage } from '../platform/bus/bus.js';
 import {
   TOPICS, type Anomaly, type ChangeEvent, type DeadLetter, type LogRecord, type MetricPoint, type TopicName, type TopicPayloads,
 } from '../platform/contracts/index.js';
@@ -115,9 +115,9 @@ export class Publisher {
     try {
       if (batch.logs.length) send(TOPICS.logs, batch.logs.map((r) => ({ key: r.service, value: r })));
       if (batch.metrics.length) send(TOPICS.metrics, batch.metrics.map((r) => ({ key: seriesKey(r.tenant, r.service, r.name, r.labels), value: r })));
-      if (batch.changes.length) send(TOPICS.changes, batch.changes.map((r) => ({ key: r.service, value: r })));
-      if (batch.anomalies.length) send(TOPICS.anomalies, batch.anomalies.map((r) => ({ key: r.service, value: r })));
-      if (edges.length) send(TOPICS.edges, edges.map((e) => ({ key: e.tenant, value: e })));
+      if (batch.changes.length) send(TOPICS.changes, batch.changes.map((r) => ({ key: tenantKey(r), value: r })));
+      if (batch.anomalies.length) send(TOPICS.anomalies, batch.anomalies.map((r) => ({ key: tenantKey(r), value: r })));
+      if (edges.length) send(TOPICS.edges, edges.map((e) => ({ key: tenantKey(e), value: e })));
       if (batch.rejected.length) send(TOPICS.deadLetter, batch.rejected.map((r) => ({ key: component, value: deadLetter(r, component, now) })));
       await withTimeout(Promise.all(work), this.options.timeoutMs);
       if (batch.accepted > 0) this.metrics.sent.inc(labels, batch.accepted);

@@ -4,10 +4,17 @@
 import type { TopicName, TopicPayloads } from '../contracts/topics.js';
 
 export interface OutgoingMessage<T> {
-  /** Partition key: the series or the service, so one owner sees a key's records in order. */
+  /** Partition key: the series, the service or the tenant, so one owner sees a key's records in order. */
   key: string;
   value: T;
 }
+
+/**
+ * The partition key of what the correlate stage folds per tenant (anomalies, changes, topology
+ * versions, learned edges): the tenant. With those topics co-partitioned, one correlate replica
+ * owns each tenant and the replicas share the tenants.
+ */
+export const tenantKey = (record: { tenant: string }): string => record.tenant;
 
 export interface IncomingMessage {
   topic: TopicName;
@@ -24,10 +31,28 @@ export interface SubscribeOptions {
   topics: TopicName[];
   fromBeginning?: boolean;
   handler: (batch: IncomingMessage[]) => Promise<void>;
+  /**
+   * Each member gets the same partition numbers of every topic (they must have equal partition
+   * counts), so records keyed alike on different topics reach the same member.
+   */
+  coPartitioned?: boolean;
+  /**
+   * Offsets advance only when `Subscription.commit()` is called, once the subscriber's state
+   * holding the handled records is durable; a crash or a rebalance replays from there. Default:
+   * after each handled batch.
+   */
+  manualCommit?: boolean;
+  /**
+   * After each rebalance: the partition numbers this member now consumes (of any of its topics).
+   * Not called on the in-process bus, where one member has everything.
+   */
+  onAssigned?: (partitions: ReadonlySet<number>) => void;
 }
 
 export interface Subscription {
   stop(): Promise<void>;
+  /** With `manualCommit`: advances the offsets to every batch handled so far. Otherwise a no-op. */
+  commit(): Promise<void>;
 }
 
 export interface Bus {

@@ -8,7 +8,7 @@ import { DEFAULT_TENANT } from '../contracts/common.js';
 import type { DeadLetter } from '../contracts/events.js';
 import type { Bus, IncomingMessage } from './bus.js';
 
-export type TypedRecord = { [K in TopicName]: { topic: K; key: string; value: TopicPayloads[K] } }[TopicName];
+export type TypedRecord = { [K in TopicName]: { topic: K; key: string; value: TopicPayloads[K]; partition: number } }[TopicName];
 
 export interface ConsumeOptions {
   bus: Bus;
@@ -17,6 +17,10 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   onInvalid?: (topic: TopicName, reason: string) => void;
   handler: (records: TypedRecord[]) => Promise<void>;
+  /** See SubscribeOptions. */
+  coPartitioned?: boolean;
+  manualCommit?: boolean;
+  onAssigned?: (partitions: ReadonlySet<number>) => void;
 }
 
 export async function consumeValidated(options: ConsumeOptions) {
@@ -25,13 +29,16 @@ export async function consumeValidated(options: ConsumeOptions) {
     group: options.group,
     topics: options.topics,
     fromBeginning: options.fromBeginning ?? true,
+    ...(options.coPartitioned ? { coPartitioned: true } : {}),
+    ...(options.manualCommit ? { manualCommit: true } : {}),
+    ...(options.onAssigned ? { onAssigned: options.onAssigned } : {}),
     handler: async (batch: IncomingMessage[]) => {
       const good: TypedRecord[] = [];
       const dead: Array<{ key: string; value: DeadLetter }> = [];
       for (const m of batch) {
         const result = validate(TOPIC_SCHEMAS[m.topic], m.value);
         if (result.ok) {
-          good.push({ topic: m.topic, key: m.key, value: result.value } as TypedRecord);
+          good.push({ topic: m.topic, key: m.key, value: result.value, partition: m.partition } as TypedRecord);
         } else {
           options.onInvalid?.(m.topic, result.error);
           const payload = safeStringify(m.value);

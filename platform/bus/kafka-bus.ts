@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AiopsError } from '../errors/aiops-error.js';
 import { TOPICS, type TopicName, type TopicPayloads } from '../contracts/topics.js';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -13,7 +14,7 @@ export interface KafkaBusOptions {
   partitions: number;
   replicationFactor: number;
   logger: Logger;
-  /** Prepended to every topic name, so environments (or test runs) can share one cluster. */
+  /** Prepended to every topic name and consumer group, so environments (or test runs) can share one cluster. */
   topicPrefix?: string;
   /** How long to wait for a broker before giving up at start. */
   connectTimeoutMs?: number;
@@ -102,18 +103,42 @@ export class KafkaBus implements Bus {
     });
   }
 
+  /** Co-partitioned topics must have one partition count, or equal keys land on different numbers. */
+  private async checkCoPartitioned(topics: readonly string[]): Promise<void> {
+    if (!this.admin) throw new AiopsError('BUS_UNAVAILABLE', 'The Kafka admin client is not connected.');
+    const meta = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+    const counts = meta.topics.map((t) => `${t.name} (${t.partitions.length})`);
+    if (new Set(meta.topics.map((t) => t.partitions.length)).size > 1) {
+      throw new AiopsError('CONFIG_INVALID', `Topics ${counts.join(', ')} are consumed together and must have the same number of partitions; add partitions so they match (kafka-topics.sh --alter --partitions N).`);
+    }
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const physical = options.topics.map((t) => this.physical(t));
+    if (options.coPartitioned) await this.checkCoPartitioned(physical);
     const consumer = this.kafka.consumer({
-      groupId: options.group,
+      // Prefixed like the topics: environments sharing a cluster must not share a group, or one
+      // environment's members would be handed the other's partitions.
+      groupId: `${this.prefix}${options.group}`,
       allowAutoTopicCreation: false,
       // Generous: a busy host must not turn slow heartbeats into a rebalance storm.
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 200,
+      ...(options.coPartitioned ? { partitionAssigners: [coPartitionedAssigner] } : {}),
+    });
+    // With manualCommit: per topic and partition, the offset after the last handled record.
+    const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set<number>();
+      for (const list of Object.values(payload.memberAssignment)) for (const p of list) owned.add(p);
+      // Partitions that moved away cannot be committed by this member any more.
+      for (const [k, h] of handled) if (!(payload.memberAssignment[h.topic] ?? []).includes(h.partition)) handled.delete(k);
+      options.onAssigned?.(owned);
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map((t) => this.physical(t)), fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning ?? true });
     const logical = new Map(options.topics.map((t) => [this.physical(t), t]));
     this.consumers.add(consumer);
     await consumer.run({
@@ -136,14 +161,31 @@ export class KafkaBus implements Bus {
         // consumer would stall on the same batch. Commit only after the handler resolved: a crash
         // before this line replays the batch.
         resolveOffset(last.offset);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() };
+        if (options.manualCommit) handled.set(`${batch.topic}\u0000${batch.partition}`, next);
+        else await consumer.commitOffsets([next]);
         await heartbeat();
       },
     });
+    let stopped = false;
     return {
       stop: async () => {
+        stopped = true;
+        handled.clear();
         this.consumers.delete(consumer);
         await consumer.disconnect();
+      },
+      commit: async () => {
+        if (stopped || handled.size === 0) return;
+        const offsets = [...handled.values()];
+        handled.clear();
+        try {
+          await consumer.commitOffsets(offsets);
+        } catch (err) {
+          // A rebalance took the partitions: their new owner replays from the last commit, which
+          // is what at-least-once promises (the subscriber's state dedups by record id).
+          this.options.logger.warn({ code: 'COMMIT_SKIPPED', group: options.group, err: (err as Error).message }, 'offsets not committed (partitions reassigned); they will be replayed');
+        }
       },
     };
   }

@@ -87,6 +87,8 @@ export class MemoryBus implements Bus {
         this.groups.delete(options.group);
         this.notify();
       },
+      // A handled batch leaves the queue; nothing survives the process to replay from.
+      commit: async () => {},
     };
   }
 

@@ -39,7 +39,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_KAFKA_CLIENT_ID', default: 'aiops', description: 'Kafka client id prefix; the stage name is appended.' },
   { name: 'AIOPS_KAFKA_PARTITIONS', default: '6', description: 'Partitions for topics the pipeline creates; the upper bound on consumers per group.' },
   { name: 'AIOPS_KAFKA_REPLICATION', default: '1', description: 'Replication factor for topics the pipeline creates (3 in production).' },
-  { name: 'AIOPS_KAFKA_TOPIC_PREFIX', default: '', description: 'Prepended to every topic name (e.g. `staging.`), so several environments can share one cluster.' },
+  { name: 'AIOPS_KAFKA_TOPIC_PREFIX', default: '', description: 'Prepended to every topic name and consumer group (e.g. `staging.`), so several environments can share one cluster.' },
   { name: 'AIOPS_CLICKHOUSE_URL', default: '', description: 'ClickHouse HTTP URL, e.g. `http://127.0.0.1:8123`.' },
   { name: 'AIOPS_CLICKHOUSE_DATABASE', default: 'aiops', description: 'ClickHouse database; created by `aiops migrate` when missing.' },
   { name: 'AIOPS_CLICKHOUSE_USER', default: 'default', description: 'ClickHouse user.' },

@@ -77,7 +77,8 @@ describe('Alertmanager webhook', () => {
       evidence: { status: 'firing', 'annotation.summary': 'p99 above 2s', fingerprint: 'f1', 'label.route': '/pay' },
     });
     expect(resolved).toMatchObject({ score: 0, service: 'cart', ts: Date.parse('2024-05-01T11:30:00Z'), evidence: { status: 'resolved' } });
-    expect(h.seen.get(TOPICS.anomalies)![0]!.key).toBe('checkout');
+    // Keyed by tenant: the correlate replica owning the tenant sees all of its alerts.
+    expect(h.seen.get(TOPICS.anomalies)![0]!.key).toBe('default');
   });
 
   it('refuses other payload versions and reports alerts without a name', async () => {
