@@ -81,11 +81,6 @@ export const correlateStage: StageModule = {
       const alertsCkpt = ckpts.find((c) => c.key === 'alerts');
       const grouper = ckpt ? IncidentGrouper.restore(JSON.parse(ckpt.state) as GrouperState, grouperConfig) : new IncidentGrouper(grouperConfig);
       const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
-      // Whoever held the tenant may have published versions after its last checkpoint.
-      for (const id of grouper.incidentIds()) {
-        const stored = await store.getIncident(tenant, id);
-        if (stored) grouper.atLeastVersion(id, stored.version);
-      }
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
       s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition };
@@ -129,6 +124,7 @@ export const correlateStage: StageModule = {
         if (owns(s)) continue;
         tenants.delete(tenant);
         lastWall.delete(tenant);
+        for (const id of s.grouper.incidentIds()) versionChecked.delete(id);
         metrics.openIncidents.set({ tenant }, 0);
         logger.info({ tenant, partition: s.partition }, 'tenant moved to another correlate replica');
       }
@@ -166,6 +162,27 @@ export const correlateStage: StageModule = {
       }
     };
 
+    /** Incidents whose published versions this process has checked against the store. */
+    const versionChecked = new Set<string>();
+    /**
+     * Whoever held a tenant before (a replica that died, this process before a restart) may have
+     * published versions after its last checkpoint, or before any: the first time this process
+     * publishes an incident, its version goes above the stored one, or the store would keep the
+     * stale copy.
+     */
+    const aboveStored = async (grouper: IncidentGrouper, incidents: Incident[]) => {
+      for (const i of incidents) {
+        if (versionChecked.has(i.id)) continue;
+        const stored = await store.getIncident(i.tenant, i.id);
+        if (stored && stored.version >= i.version) {
+          i.version = stored.version + 1;
+          grouper.atLeastVersion(i.id, i.version);
+        }
+        versionChecked.add(i.id);
+        if (versionChecked.size > 100_000) versionChecked.delete(versionChecked.values().next().value as string);
+      }
+    };
+
     const publish = async (incidents: Incident[]) => {
       if (incidents.length === 0) return;
       for (const r of routes) r.policy.observe(incidents, Date.now());
@@ -181,6 +198,7 @@ export const correlateStage: StageModule = {
       const alerts = s.deduper.flush(now ?? lastWall.get(tenant)?.watermark ?? 0);
       if (alerts.length > 0) await bus.publish(TOPICS.alerts, alerts.map((a) => ({ key: a.service, value: a })));
       const out = s.grouper.flush(s.topology.graph, s.changes, now);
+      await aboveStored(s.grouper, out);
       await publish(out);
       metrics.openIncidents.set({ tenant }, s.grouper.openCount());
     };
@@ -192,6 +210,8 @@ export const correlateStage: StageModule = {
     };
 
     const handle = async (records: TypedRecord[]) => {
+      // Before the batch: the checkpoint then holds exactly the batches whose offsets it commits.
+      await checkpoint(false);
       const end = metrics.batchSeconds.startTimer(labels);
       const touched = new Set<string>();
       const learned = new Set<string>();
@@ -223,7 +243,6 @@ export const correlateStage: StageModule = {
       }
       for (const tenant of learned) await publishTopology(tenants.get(tenant)!);
       for (const tenant of touched) await flushTenant(tenant, tenants.get(tenant)!);
-      await checkpoint(false);
       end();
     };
 

@@ -10,7 +10,7 @@ import { LogTemplateDetector, type LogServiceSnapshot, type MinerSnapshot } from
 export const LOG_TEMPLATE_CHECKPOINT_NAMESPACE = 'detect.logs.v1';
 
 export class LogTemplateBank {
-  readonly detector = new LogTemplateDetector();
+  detector = new LogTemplateDetector();
   /** tenant -> services already restored or known to have no checkpoint. */
   private readonly known = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
@@ -55,6 +55,16 @@ export class LogTemplateBank {
       }
       rememberServices(this.known, tenant, services);
     }
+  }
+
+  /**
+   * Forgets every service's state (after a rebalance): what this process handled since its last
+   * checkpoint is replayed from the committed offsets, onto the state restored again from the store.
+   */
+  reset(): void {
+    this.detector = new LogTemplateDetector();
+    this.known.clear();
+    this.dirty.clear();
   }
 
   async checkpoint(): Promise<number> {

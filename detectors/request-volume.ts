@@ -83,6 +83,11 @@ export class RequestVolumes {
     return sums[basis].n === 0 ? undefined : { requests: sums[basis].sum, basis };
   }
 
+  clear(): void {
+    this.byService.clear();
+    this.count = 0;
+  }
+
   private evictOldest(): void {
     const first = this.byService.keys().next();
     if (first.done) return;

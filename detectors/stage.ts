@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Anomaly, Feedback, LogRecord, MetricPoint } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { stableId } from '../platform/contracts/ids.js';
-import { tenantKey } from '../platform/bus/bus.js';
+import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import type { Store } from '../platform/store/store.js';
@@ -25,10 +25,10 @@ import { applySustainedRule, type SustainedState, type SustainedVerdict } from '
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
 /**
  * Also checkpoint whenever this much event time was processed since the last checkpoint. Offsets
- * are committed per batch, so after a crash the state resumes from the checkpoint and the bus
- * from the commit; what lies between is never seen by the baselines. Catching up a backlog
- * covers an hour of event time per second of wall time, so a wall-clock interval alone would
- * leave hour-long holes (and a stale short-term baseline firing on every series after a restart).
+ * are committed with each checkpoint, so after a crash the state resumes from the checkpoint and
+ * the bus replays what came after it. Catching up a backlog covers an hour of event time per
+ * second of wall time, so a wall-clock interval alone would leave hours to replay (and hold back
+ * the committed offsets as long).
  */
 export const CHECKPOINT_EVENT_SPAN_MS = 5 * 60_000;
 
@@ -126,6 +126,17 @@ export class SeriesBank {
     this.pendingFeedback = this.pendingFeedback.filter((p) => now - p.at < PENDING_FEEDBACK_MS).slice(-(MAX_PENDING_FEEDBACK - 1));
     this.pendingFeedback.push({ f, at: now });
     return changed;
+  }
+
+  /**
+   * Forgets every series (after a rebalance): each is restored from its checkpoint on its next
+   * point, and what this process applied since is replayed from the committed offsets. Verdicts
+   * for series not loaded are kept.
+   */
+  reset(): void {
+    this.series.clear();
+    this.volumes.clear();
+    this.uncheckpointedSpan = 0;
   }
 
   get(tenant: string, key: string): SeriesState {
@@ -311,7 +322,31 @@ export const detectStage: StageModule = {
     const unregisterSessions = registerSessionMetrics(metrics.registry, sessions);
     logger.info({ dir: config.sessionModelsDir, services: sessions.services }, sessions.services.length > 0 ? 'session models loaded' : 'no session models');
     let lastCheckpoint = Date.now();
+    let sub: Subscription | undefined;
+    // Handling, checkpoints and reassignments take turns.
+    let turn: Promise<unknown> = Promise.resolve();
+    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = turn.then(fn, fn);
+      turn = run.catch(() => {});
+      return run;
+    };
+    /**
+     * Writes the state of every batch handled so far, then commits exactly those batches' offsets:
+     * after a crash or a rebalance, whoever holds a series restores this checkpoint and consumes
+     * from the commit, so no point is lost and none applied twice (a log line would be counted
+     * twice in its minute's error ratio). Called between batches, never in the middle of one.
+     */
+    const checkpoint = async (force: boolean) => {
+      if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs && bank.uncheckpointedSpan < CHECKPOINT_EVENT_SPAN_MS) return;
+      lastCheckpoint = Date.now();
+      const n = await bank.checkpoint();
+      const t = await templates.checkpoint();
+      const o = await sessions.checkpoint();
+      await sub?.commit();
+      logger.debug({ series: n, templateServices: t, sessionServices: o }, 'checkpointed detector state');
+    };
     const handle = async (records: TypedRecord[]) => {
+      await checkpoint(false);
       const end = metrics.batchSeconds.startTimer(labels);
       const points: MetricPoint[] = [];
       const logs: LogRecord[] = [];
@@ -325,22 +360,29 @@ export const detectStage: StageModule = {
         await bus.publish(TOPICS.anomalies, anomalies.map((a) => ({ key: tenantKey(a), value: a })));
         metrics.sent.inc(labels, anomalies.length);
       }
-      if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs || bank.uncheckpointedSpan >= CHECKPOINT_EVENT_SPAN_MS) {
-        lastCheckpoint = Date.now();
-        const n = await bank.checkpoint();
-        const t = await templates.checkpoint();
-        const o = await sessions.checkpoint();
-        logger.debug({ series: n, templateServices: t, sessionServices: o }, 'checkpointed detector state');
-      }
       end();
     };
-    const sub = await consumeValidated({
+    sub = await consumeValidated({
       bus,
       group: 'aiops-detect',
       topics: [TOPICS.metrics, TOPICS.logs],
+      manualCommit: true,
+      // Kafka restarts every assigned partition from its committed offset after a rebalance, so
+      // state held here is dropped and restored from the checkpoints aligned with those offsets
+      // (a series that left and came back must not resume from what this process last saw).
+      onAssigned: () => void serial(async () => {
+        bank.reset();
+        templates.reset();
+        sessions.reset();
+      }).catch((err: unknown) => logger.error({ err }, 'dropping detector state after a rebalance failed')),
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
-      handler: handle,
+      handler: (records) => serial(() => handle(records)),
     });
+    // Quiet partitions still get their handled offsets committed.
+    const timer = setInterval(() => {
+      serial(() => checkpoint(false)).catch((err: unknown) => logger.error({ err }, 'periodic detector checkpoint failed'));
+    }, Math.max(1_000, config.checkpointIntervalMs));
+    timer.unref();
     // Every instance reads every verdict (it applies them to the series it holds), from the
     // topic's start: a fresh group per start, since verdicts are rare and applied once per series.
     const feedbackSub = await consumeValidated({
@@ -363,12 +405,14 @@ export const detectStage: StageModule = {
       ready: () => ready,
       async stop() {
         ready = false;
-        await sub.stop();
-        await feedbackSub.stop();
-        await bank.checkpoint();
-        await templates.checkpoint();
+        clearInterval(timer);
+        // Checkpoint and commit while still in the group; then once more for a batch handled while
+        // leaving (its offsets stay uncommitted and are replayed; the in-process bus replays nothing).
         // Open sessions are kept for the next start, not scored: a restart does not split them.
-        await sessions.checkpoint();
+        await serial(() => checkpoint(true));
+        await sub?.stop();
+        await feedbackSub.stop();
+        await serial(() => checkpoint(true));
         sessions.dispose();
         unregisterSessions();
         unregister();

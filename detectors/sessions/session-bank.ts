@@ -111,6 +111,15 @@ export class SessionBank {
     for (const [service, model] of models) this.detectors.set(service, new SessionDetector(model, options.detector));
   }
 
+  /** Forgets every open session and restore mark (after a rebalance; see LogTemplateBank.reset). */
+  reset(): void {
+    for (const [service, model] of this.models) this.detectors.set(service, new SessionDetector(model, this.options.detector));
+    this.known.clear();
+    this.restored.clear();
+    this.marks.clear();
+    this.dirty.clear();
+  }
+
   /** Services with a model. */
   get services(): string[] {
     return [...this.models.keys()];
