@@ -3,7 +3,8 @@
 // no I/O: the stage feeds it and publishes what it returns.
 import type { Anomaly, ChangeEvent, Incident } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
-import { addImpacts, deviationOf, impactsOfAnomaly, rankRootCauses, type ServiceEvidence } from './root-cause-ranker.js';
+import { deviationOf, foldInto, impactsOfAnomaly, rankRootCauses, type FamilyEvidence, type ServiceEvidence } from './root-cause-ranker.js';
+import { familyOf, type SignalFamily } from './signal-family.js';
 import type { TopologyGraph } from './topology-graph.js';
 
 export interface GrouperConfig {
@@ -42,6 +43,8 @@ interface OpenIncident {
    * time: the symptom users see, which the ranking explains (absent in older checkpoints).
    */
   alerted?: Record<string, number>;
+  /** Per alerted service, the signal family its first alert is about (absent in older checkpoints). */
+  alertFamily?: Record<string, SignalFamily>;
   anomalyIds: string[];
   reasons: string[];
   dirty: boolean;
@@ -61,23 +64,43 @@ const MAX_SUBJECTS = 50;
 function foldEvidence(evidence: Record<string, ServiceEvidence>, ev: ServiceEvidence): void {
   const into = evidence[ev.service];
   if (!into) {
-    evidence[ev.service] = { ...ev, subjects: ev.subjects.slice(0, MAX_SUBJECTS), ...(ev.impacts ? { impacts: { ...ev.impacts } } : {}) };
+    evidence[ev.service] = structuredClone({ ...ev, subjects: ev.subjects.slice(0, MAX_SUBJECTS) });
     return;
   }
-  addImpacts(into, ev.impacts);
-  into.firstTs = Math.min(into.firstTs, ev.firstTs);
-  into.lastTs = Math.max(into.lastTs, ev.lastTs);
-  into.maxScore = Math.max(into.maxScore, ev.maxScore);
-  into.maxDeviation = Math.max(into.maxDeviation ?? 0, ev.maxDeviation ?? 0);
-  into.count += ev.count;
+  foldInto(into, ev);
   for (const sub of ev.subjects) if (!into.subjects.includes(sub) && into.subjects.length < MAX_SUBJECTS) into.subjects.push(sub);
+  for (const [family, fe] of Object.entries(ev.families ?? {})) {
+    into.families ??= {};
+    const known = into.families[family];
+    if (known) foldInto(known, fe);
+    else into.families[family] = structuredClone(fe);
+  }
+}
+
+/**
+ * The evidence an alert about `family` on `symptom` is ranked from: each service's evidence of
+ * that family alone. Undefined when no other service has any (then all evidence is used).
+ */
+function focusOn(evidence: readonly ServiceEvidence[], family: SignalFamily, symptom: string): { focus: ServiceEvidence[]; rest: ServiceEvidence[] } | undefined {
+  if (family === 'other' || !evidence.some((e) => e.service !== symptom && e.families?.[family])) return undefined;
+  const focus: ServiceEvidence[] = [];
+  const rest: ServiceEvidence[] = [];
+  for (const e of evidence) {
+    const fe = e.families?.[family];
+    if (fe) focus.push({ ...fe, service: e.service, subjects: e.subjects });
+    else rest.push(e);
+  }
+  return { focus, rest };
 }
 const MAX_REASONS = 50;
 
-function noteAlert(inc: OpenIncident, service: string, ts: number): void {
+function noteAlert(inc: OpenIncident, service: string, ts: number, family: SignalFamily | undefined): void {
   inc.alerted ??= {};
   const known = inc.alerted[service];
-  if (known === undefined || ts < known) inc.alerted[service] = ts;
+  if (known === undefined || ts < known) {
+    inc.alerted[service] = ts;
+    if (family !== undefined) (inc.alertFamily ??= {})[service] = family;
+  }
 }
 
 /**
@@ -230,7 +253,7 @@ export class IncidentGrouper {
     const survivor = byAge[0]!.incident;
     for (const { incident: gone } of byAge.slice(1)) {
       for (const ev of Object.values(gone.evidence)) foldEvidence(survivor.evidence, ev);
-      for (const [svc, ts] of Object.entries(gone.alerted ?? {})) noteAlert(survivor, svc, ts);
+      for (const [svc, ts] of Object.entries(gone.alerted ?? {})) noteAlert(survivor, svc, ts, gone.alertFamily?.[svc]);
       for (const id of gone.anomalyIds) if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
@@ -271,11 +294,10 @@ export class IncidentGrouper {
     if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
     if (inc.status === 'resolved' && inc.reasons.length < MAX_REASONS) inc.reasons.push(`reopened by ${a.signal} anomaly on ${a.service} (${a.subject})`);
     const impacts = impactsOfAnomaly(a);
-    foldEvidence(inc.evidence, {
-      service: a.service, firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, subjects: [a.subject],
-      ...(impacts ? { impacts } : {}),
-    });
-    if (a.signal === 'alert') noteAlert(inc, a.service, a.ts);
+    const own: FamilyEvidence = { firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, ...(impacts ? { impacts } : {}) };
+    const family = familyOf(a);
+    foldEvidence(inc.evidence, { ...own, service: a.service, subjects: [a.subject], families: { [family]: own } });
+    if (a.signal === 'alert') noteAlert(inc, a.service, a.ts, family);
     if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
     else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
@@ -301,7 +323,21 @@ export class IncidentGrouper {
   private toIncident(inc: OpenIncident, graph: TopologyGraph, changes: readonly ChangeEvent[]): Incident {
     const evidence = Object.values(inc.evidence);
     const symptom = symptomOf(inc, graph);
-    const rootCauses = rankRootCauses(evidence, graph, changes.filter((c) => c.tenant === inc.tenant), symptom ? { symptom } : {});
+    const tenantChanges = changes.filter((c) => c.tenant === inc.tenant);
+    const family = symptom ? inc.alertFamily?.[symptom] : undefined;
+    const focused = symptom && family ? focusOn(evidence, family, symptom) : undefined;
+    let rootCauses = rankRootCauses(focused?.focus ?? evidence, graph, tenantChanges, symptom ? { symptom } : {});
+    if (focused) {
+      // The services with no anomaly of the alert's family come after, in their own order.
+      const floor = Math.min(0, ...rootCauses.map((r) => r.score));
+      const rest = rankRootCauses(focused.rest, graph, tenantChanges).map((r, i) => ({
+        ...r,
+        rank: rootCauses.length + i + 1,
+        score: Math.round((floor - 1 - i / 1000) * 1000) / 1000,
+        reasons: [`no ${family} anomaly, which the alert on ${symptom} is about`, ...r.reasons],
+      }));
+      rootCauses = [...rootCauses.map((r) => ({ ...r, reasons: [`ranked on ${family} evidence, which the alert on ${symptom} is about`, ...r.reasons] })), ...rest];
+    }
     const services = evidence.map((e) => e.service).sort();
     const userFacing = services.filter((s) => graph.isUserFacing(s));
     const top = rootCauses[0];

@@ -36,10 +36,27 @@ export interface ServiceEvidence {
    * ranker takes `impact` in the unit the incident's services share.
    */
   impacts?: Record<string, number>;
+  /**
+   * The same evidence per signal family (signal-family.ts) of the service's anomalies: an alert
+   * about errors is ranked from the services' error evidence alone.
+   */
+  families?: Record<string, FamilyEvidence>;
+}
+
+export type FamilyEvidence = Omit<ServiceEvidence, 'service' | 'subjects' | 'families'>;
+
+/** Folds one piece of evidence into another of the same service (or family). */
+export function foldInto(into: FamilyEvidence, ev: FamilyEvidence): void {
+  into.firstTs = Math.min(into.firstTs, ev.firstTs);
+  into.lastTs = Math.max(into.lastTs, ev.lastTs);
+  into.maxScore = Math.max(into.maxScore, ev.maxScore);
+  into.maxDeviation = Math.max(into.maxDeviation ?? 0, ev.maxDeviation ?? 0);
+  into.count += ev.count;
+  addImpacts(into, ev.impacts);
 }
 
 /** Keeps the larger impact per unit. */
-export function addImpacts(into: ServiceEvidence, impacts: Readonly<Record<string, number>> | undefined): void {
+export function addImpacts(into: Pick<ServiceEvidence, 'impacts'>, impacts: Readonly<Record<string, number>> | undefined): void {
   if (!impacts) return;
   for (const [unit, v] of Object.entries(impacts)) {
     into.impacts ??= {};

@@ -84,4 +84,28 @@ describe('incidents holding an external alert', () => {
     expect(without.indexOf('batch')).toBeLessThan(without.indexOf('web'));
     expect(without[0]).not.toBe('search');
   });
+
+  it('rank from the signal family the alert is about: an error alert is explained by errors, not by a CPU jump', async () => {
+    const { IncidentGrouper, DEFAULT_GROUPER_CONFIG } = await import('../../correlator/incident-grouper.js');
+    const on = (service: string, minute: number, subject: string, observed: number, signal: Anomaly['signal'] = 'metric'): Anomaly => ({
+      ...an(service, minute, observed, signal), id: `b_${service}_${minute}_${subject}`, subject,
+    });
+    // api (which web calls) saturates its CPU far out of band; search (also called by web) fails
+    // more requests than usual, less far out of band.
+    const anomalies = [on('api', 0, 'process_cpu_utilization_percent', 900), on('search', 1, 'http_server_error_ratio', 300), on('web', 2, 'http_server_error_ratio', 200)];
+    const rank = (alertSubject: string) => {
+      const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, minAnomalies: 1, graceMs: 0 });
+      g.add([...anomalies, on('web', 3, alertSubject, 0, 'alert')], graph, 0);
+      return g.flush(graph, [], T + 4 * 60_000, 0)[0]!.rootCauses;
+    };
+    const errors = rank('HighErrorRate{service="web"}');
+    expect(errors[0]!.service).toBe('search');
+    expect(errors[0]!.reasons[0]).toMatch(/ranked on errors evidence/);
+    const api = errors.find((r) => r.service === 'api')!;
+    expect(api.reasons[0]).toMatch(/no errors anomaly/);
+    expect(api.rank).toBe(errors.length);
+    // An alert whose name names no family is ranked from all evidence, where the CPU jump leads.
+    expect(rank('WebIsUnhappy{service="web"}')[0]!.service).toBe('api');
+  });
 });
+
