@@ -133,8 +133,10 @@ export class KafkaBus implements Bus {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = new Set<number>();
       for (const list of Object.values(payload.memberAssignment)) for (const p of list) owned.add(p);
-      // Partitions that moved away cannot be committed by this member any more.
-      for (const [k, h] of handled) if (!(payload.memberAssignment[h.topic] ?? []).includes(h.partition)) handled.delete(k);
+      // After a rebalance kafkajs resumes every assigned partition from its committed offset (a
+      // new OffsetManager), so what was handled before is delivered again; committing it now
+      // would let the commit run ahead of the subscriber's state.
+      handled.clear();
       options.onAssigned?.(owned);
     });
     await consumer.connect();
