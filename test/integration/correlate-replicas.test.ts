@@ -7,10 +7,10 @@ import pino from 'pino';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../platform/store/clickhouse-store.js';
-import { KafkaBus } from '../../platform/bus/kafka-bus.js';
-import { tenantKey, type Subscription } from '../../platform/bus/bus.js';
+import { tenantKey } from '../../platform/bus/bus.js';
 import { loadConfig } from '../../platform/config/config.js';
-import { runStages, type Pipeline } from '../../platform/runtime/run-stages.js';
+import { runStages } from '../../platform/runtime/run-stages.js';
+import { follow, startReplicas, testBus } from '../support/stage-replicas.js';
 import { correlateStage } from '../../correlator/stage.js';
 import { sinkStage } from '../../sink/stage.js';
 import { TOPICS } from '../../platform/contracts/topics.js';
@@ -83,38 +83,18 @@ describe.skipIf(!available.kafka || !available.clickhouse)('correlate replicas o
     cleanup.push(() => store.close());
     await store.migrate();
 
-    const producer = new KafkaBus({ brokers: config.kafka.brokers, clientId: 'it-producer', partitions: PARTITIONS, replicationFactor: 1, topicPrefix: config.kafka.topicPrefix, logger });
-    await producer.connect();
-    cleanup.push(() => producer.close());
+    const producer = await testBus(config, 'it-producer', logger, cleanup);
     const seen = new Map<string, Incident>();
-    const sub: Subscription = await producer.subscribe({
-      group: `it-incidents-${run}`,
-      topics: [TOPICS.incidents],
-      handler: async (batch) => {
-        for (const m of batch) {
-          const inc = m.value as Incident;
-          const known = seen.get(inc.id);
-          if (!known || known.version < inc.version) seen.set(inc.id, inc);
-        }
-      },
-    });
-    cleanup.push(() => sub.stop());
+    await follow(producer, TOPICS.incidents, `it-incidents-${run}`, (inc) => {
+      const known = seen.get(inc.id);
+      if (!known || known.version < inc.version) seen.set(inc.id, inc);
+    }, cleanup);
 
     // The sink stores incidents: a replica taking a tenant over reads the versions published
     // since the checkpoint from there.
     const sink = await runStages([sinkStage], config, { logger, store, opsServer: false });
     cleanup.push(() => sink.stop());
-    // Each replica with its own store client, so the one killed below can write nothing more.
-    const replicas: Pipeline[] = [];
-    const stores: ClickHouseStore[] = [];
-    for (let i = 0; i < 2; i++) {
-      const own = new ClickHouseStore({ url: clickhouseUrl(), database, username: 'default', password: '' });
-      const p = await runStages([correlateStage], config, { logger, store: own, opsServer: false });
-      replicas.push(p);
-      stores.push(own);
-      cleanup.push(() => own.close());
-      cleanup.push(() => p.stop());
-    }
+    const replicas = await startReplicas(correlateStage, config, 2, logger, cleanup);
     // Both replicas in the group, each with partitions: the group's assignment is visible to an admin.
     const adm = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await adm.connect();
@@ -148,8 +128,7 @@ describe.skipIf(!available.kafka || !available.clickhouse)('correlate replicas o
     expect(checkpoints.map((c) => c.length)).toEqual([1, 1]);
     // One replica dies: its consumer leaves the group and its store connection goes, with no last
     // checkpoint or commit (the stage is never stopped). The other now owns both tenants.
-    await replicas[0]!.bus.close();
-    await stores[0]!.close();
+    await replicas[0]!.kill();
     await publish(t1, 7, 8);
     await publish(t2, 7, 8);
     await waitFor('both incidents to reach 8 anomalies after the takeover', async () => (

@@ -5,10 +5,8 @@
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../platform/store/clickhouse-store.js';
-import { KafkaBus } from '../../platform/bus/kafka-bus.js';
-import type { Subscription } from '../../platform/bus/bus.js';
 import { loadConfig } from '../../platform/config/config.js';
-import { runStages, type Pipeline } from '../../platform/runtime/run-stages.js';
+import { follow, startReplicas, testBus } from '../support/stage-replicas.js';
 import { SeriesBank, detectBatch, detectStage } from '../../detectors/stage.js';
 import { seriesKey } from '../../ingest/normalize.js';
 import { TOPICS } from '../../platform/contracts/topics.js';
@@ -67,32 +65,11 @@ describe.skipIf(!available.kafka || !available.clickhouse)('detect replicas on r
     const store = new ClickHouseStore({ url: clickhouseUrl(), database, username: 'default', password: '' });
     cleanup.push(() => store.close());
     await store.migrate();
-    const bus = new KafkaBus({ brokers: config.kafka.brokers, clientId: 'it-detect-producer', partitions: 4, replicationFactor: 1, topicPrefix: config.kafka.topicPrefix, logger });
-    await bus.connect();
-    cleanup.push(() => bus.close());
+    const bus = await testBus(config, 'it-detect-producer', logger, cleanup);
     const seen = new Map<string, string[]>();
-    const sub: Subscription = await bus.subscribe({
-      group: `it-anomalies-${run}`,
-      topics: [TOPICS.anomalies],
-      handler: async (batch) => {
-        for (const m of batch) {
-          const a = m.value as Anomaly;
-          seen.set(a.id, [...(seen.get(a.id) ?? []), view(a)]);
-        }
-      },
-    });
-    cleanup.push(() => sub.stop());
+    await follow(bus, TOPICS.anomalies, `it-anomalies-${run}`, (a) => seen.set(a.id, [...(seen.get(a.id) ?? []), view(a)]), cleanup);
 
-    const replicas: Pipeline[] = [];
-    const stores: ClickHouseStore[] = [];
-    for (let i = 0; i < 2; i++) {
-      const own = new ClickHouseStore({ url: clickhouseUrl(), database, username: 'default', password: '' });
-      const p = await runStages([detectStage], config, { logger, store: own, opsServer: false });
-      replicas.push(p);
-      stores.push(own);
-      cleanup.push(() => own.close());
-      cleanup.push(() => p.stop());
-    }
+    const replicas = await startReplicas(detectStage, config, 2, logger, cleanup);
     const publish = async (from: number, to: number) => {
       for (let i = from; i < to; i += 20) {
         const points: MetricPoint[] = [];
@@ -106,8 +83,7 @@ describe.skipIf(!available.kafka || !available.clickhouse)('detect replicas on r
     // Let both replicas fold it all.
     await new Promise((r) => setTimeout(r, 3_000));
     // One replica dies: its consumer leaves, its store connection goes; the stage is never stopped.
-    await replicas[0]!.bus.close();
-    await stores[0]!.close();
+    await replicas[0]!.kill();
     await publish(260, POINTS);
 
     await waitFor('every anomaly of the uninterrupted detector', async () => ([...expected.keys()].every((id) => seen.has(id)) ? true : undefined), 120_000).catch(() => undefined);
