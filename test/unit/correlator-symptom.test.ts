@@ -57,6 +57,21 @@ describe('rankRootCauses with a symptom', () => {
   });
 });
 
+describe('rankRootCauses with impacts', () => {
+  it('a service carrying a negligible share of the largest impact is no cause, however far out of band', () => {
+    // search and a load balancer in front of api both serve web. The load balancer passed one
+    // slow request, far out of its band; api (on a wide seasonal band) carries the request-seconds.
+    const lb = { ...ev('search', 5, T + 600_000), impact: 0.026 };
+    const api = { ...ev('api', 2, T), impact: 22.7 };
+    const ranked = rankRootCauses([ev('web', 0), lb, api], graph, [], { symptom: 'web', noiseDeviation: 4, impactUnit: 'request-seconds' });
+    expect(ranked[0]!.service).toBe('api');
+    expect(ranked.find((r) => r.service === 'search')!.reasons.join(' ')).toMatch(/too little to explain it/);
+    // Without impacts the far-out load balancer leads on deviation.
+    const bare = rankRootCauses([ev('web', 0), ev('search', 5, T + 600_000), ev('api', 2, T)], graph, [], { symptom: 'web', noiseDeviation: 4 });
+    expect(bare[0]!.service).toBe('search');
+  });
+});
+
 describe('incidents holding an external alert', () => {
   const an = (service: string, minute: number, observed: number, signal: Anomaly['signal'] = 'metric'): Anomaly => ({
     id: `a_${service}_${minute}_${signal}`, tenant: 't', ts: T + minute * 60_000, service, signal, subject: signal === 'alert' ? 'HighLatency{service="web"}' : 'latency',
