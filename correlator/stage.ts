@@ -10,6 +10,7 @@ import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+import { serialQueue } from '../platform/runtime/serial.js';
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
 import { TenantTopology } from './tenant-topology.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
@@ -41,6 +42,8 @@ interface TenantState {
   changes: ChangeEvent[];
   /** The partition the tenant's records arrive on (the same number on every input topic). */
   partition: number;
+  /** Changed since its last checkpoint: an idle tenant is not written again. */
+  dirty: boolean;
 }
 
 export const correlateStage: StageModule = {
@@ -63,17 +66,13 @@ export const correlateStage: StageModule = {
 
     // Handling, the periodic flush, checkpoints and reassignments take turns: a tenant is never
     // dropped in the middle of a batch that is folding its anomalies.
-    let turn: Promise<unknown> = Promise.resolve();
-    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-      const run = turn.then(fn, fn);
-      turn = run.catch(() => {});
-      return run;
-    };
+    const serial = serialQueue();
 
     const tenantState = async (tenant: string, partition: number): Promise<TenantState> => {
       let s = tenants.get(tenant);
       if (s) {
         s.partition = partition;
+        s.dirty = true;
         return s;
       }
       const ckpts = await store.getCheckpoints(tenant, CHECKPOINT_NAMESPACE, ['grouper', 'alerts']);
@@ -83,7 +82,7 @@ export const correlateStage: StageModule = {
       const deduper = alertsCkpt ? AlertDeduper.restore(JSON.parse(alertsCkpt.state) as DeduperState) : new AlertDeduper();
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
-      s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition };
+      s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition, dirty: true };
       tenants.set(tenant, s);
       if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
       return s;
@@ -108,7 +107,8 @@ export const correlateStage: StageModule = {
       if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs) return;
       lastCheckpoint = Date.now();
       for (const [tenant, s] of tenants) {
-        if (!owns(s)) continue;
+        if (!owns(s) || !s.dirty) continue;
+        s.dirty = false;
         await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [
           { key: 'grouper', version: versions.next(), state: JSON.stringify(s.grouper.snapshot()) },
           { key: 'alerts', version: versions.next(), state: JSON.stringify(s.deduper.snapshot()) },
@@ -198,6 +198,7 @@ export const correlateStage: StageModule = {
       const alerts = s.deduper.flush(now ?? lastWall.get(tenant)?.watermark ?? 0);
       if (alerts.length > 0) await bus.publish(TOPICS.alerts, alerts.map((a) => ({ key: a.service, value: a })));
       const out = s.grouper.flush(s.topology.graph, s.changes, now);
+      if (alerts.length > 0 || out.length > 0) s.dirty = true;
       await aboveStored(s.grouper, out);
       await publish(out);
       metrics.openIncidents.set({ tenant }, s.grouper.openCount());

@@ -8,6 +8,7 @@ import { stableId } from '../platform/contracts/ids.js';
 import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
@@ -324,12 +325,7 @@ export const detectStage: StageModule = {
     let lastCheckpoint = Date.now();
     let sub: Subscription | undefined;
     // Handling, checkpoints and reassignments take turns.
-    let turn: Promise<unknown> = Promise.resolve();
-    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-      const run = turn.then(fn, fn);
-      turn = run.catch(() => {});
-      return run;
-    };
+    const serial = serialQueue();
     /**
      * Writes the state of every batch handled so far, then commits exactly those batches' offsets:
      * after a crash or a rebalance, whoever holds a series restores this checkpoint and consumes

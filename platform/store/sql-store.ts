@@ -16,6 +16,13 @@ const KIND_TABLES: Record<RecordKind, string> = {
 
 const columnsOf = (def: TableDef<never>): SqlFragment => trusted(def.columns.map((c) => c.name).join(', '));
 
+/** Keyset pagination in (tsColumn DESC, id DESC) order: the rows after the cursor's. */
+function after(tsColumn: string, cursor: string): SqlFragment {
+  const c = decodeCursor(cursor);
+  const col = ident(tsColumn);
+  return sql`(${col} < ${val.int(c.ts)} OR (${col} = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`;
+}
+
 export abstract class SqlStore implements Store {
   abstract readonly kind: 'duckdb' | 'clickhouse';
   protected abstract readonly dialect: Dialect;
@@ -68,10 +75,7 @@ export abstract class SqlStore implements Store {
     const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
     if (q.status) where.push(sql`status = ${val.str(q.status)}`);
     if (q.service !== undefined) where.push(sql`service = ${val.str(q.service)}`);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where.push(sql`(last_seen < ${val.int(c.ts)} OR (last_seen = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
-    }
+    if (q.cursor) where.push(after('last_seen', q.cursor));
     const rows = await this.query(sql`SELECT ${columnsOf(ALERTS as TableDef<never>)} FROM ${ident(ALERTS.name)}${this.final()}
       WHERE ${join(where, ' AND ')} ORDER BY last_seen DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
     return this.page(rows.map(alertFromRow), q.limit, (a) => ({ ts: a.lastSeen, id: a.id }));
@@ -95,10 +99,7 @@ export abstract class SqlStore implements Store {
     if (q.rootCause !== undefined) where.push(sql`root_cause = ${val.str(q.rootCause)}`);
     if (q.from !== undefined) where.push(sql`opened_at >= ${val.int(q.from)}`);
     if (q.to !== undefined) where.push(sql`opened_at < ${val.int(q.to)}`);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where.push(sql`(opened_at < ${val.int(c.ts)} OR (opened_at = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
-    }
+    if (q.cursor) where.push(after('opened_at', q.cursor));
     const rows = await this.query(sql`SELECT ${columnsOf(INCIDENTS as TableDef<never>)} FROM ${ident(INCIDENTS.name)}${this.final()}
       WHERE ${join(where, ' AND ')} ORDER BY opened_at DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
     return this.page(rows.map(incidentFromRow), q.limit, (i) => ({ ts: i.openedAt, id: i.id }));
@@ -118,10 +119,7 @@ export abstract class SqlStore implements Store {
     if (q.ids !== undefined) where.push(this.dialect.has(sql`${val.strs(q.ids)}`, sql`id`));
     if (q.from !== undefined) where.push(sql`ts >= ${val.int(q.from)}`);
     if (q.to !== undefined) where.push(sql`ts < ${val.int(q.to)}`);
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where.push(sql`(ts < ${val.int(c.ts)} OR (ts = ${val.int(c.ts)} AND id < ${val.str(c.id)}))`);
-    }
+    if (q.cursor) where.push(after('ts', q.cursor));
     const rows = await this.query(sql`SELECT ${columnsOf(ANOMALIES as TableDef<never>)} FROM ${ident(ANOMALIES.name)}${this.final()}
       WHERE ${join(where, ' AND ')} ORDER BY ts DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
     return this.page(rows.map(anomalyFromRow), q.limit, (a) => ({ ts: a.ts, id: a.id }));
