@@ -15,6 +15,7 @@ import type { Feedback } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
 import { TOPICS } from '../platform/contracts/topics.js';
 import { DASHBOARD_HTML } from './dashboard.js';
+import { requestTimeoutOptions } from '../platform/runtime/request-timeout.js';
 
 export interface ApiOptions {
   store: Store;
@@ -25,6 +26,8 @@ export interface ApiOptions {
   ready?: () => boolean;
   /** Where POST /v1/feedback publishes verdicts (absent: the endpoint answers 503). */
   bus?: Bus;
+  /** A request not fully received in this time is answered 408 (AIOPS_REQUEST_TIMEOUT_MS; 0 = none). */
+  requestTimeoutMs?: number;
 }
 
 const TENANT_HEADER = 'x-scope-orgid';
@@ -37,7 +40,10 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
 
 async function buildTyped(options: ApiOptions) {
   const { store, metrics } = options;
-  const app = Fastify({ loggerInstance: options.logger.child({ stage: 'api' }), logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: options.logger.child({ stage: 'api' }), logController: new LogController({ disableRequestLogging: true }),
+    ...requestTimeoutOptions(options.requestTimeoutMs ?? 30_000),
+  }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
       info: { title: 'aiops query API', version: '1' },

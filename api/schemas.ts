@@ -5,12 +5,18 @@ import { Alert, Anomaly, Feedback, FeedbackKind, Incident, Topology } from '../p
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
 
 const Filter = Type.String({ maxLength: 8192 });
+/**
+ * A time bound in a query: an integer of milliseconds within the contract's EpochMs range. The
+ * maximum matters: query strings are coerced, and `Infinity` or 2^53 would pass an integer check
+ * without it and reach the store as a number it cannot bind.
+ */
+const QueryMs = (description: string) => Type.Integer({ minimum: 0, maximum: 32503680000000, description: `${description} (ms since epoch, 0..32503680000000).` });
 export const IncidentListQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('merged')])),
   service: Type.Optional(Filter),
   rootCause: Type.Optional(Filter),
-  from: Type.Optional(Type.Integer({ minimum: 0, description: 'Opened at or after (ms since epoch).' })),
-  to: Type.Optional(Type.Integer({ minimum: 0, description: 'Opened before (ms since epoch).' })),
+  from: Type.Optional(QueryMs('Opened at or after')),
+  to: Type.Optional(QueryMs('Opened before')),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 1024 })),
 });
@@ -20,8 +26,8 @@ export const AnomalyListQuery = Type.Object({
   subject: Type.Optional(Filter),
   signal: Type.Optional(Type.Union([Type.Literal('metric'), Type.Literal('log'), Type.Literal('session'), Type.Literal('alert')])),
   incident: Type.Optional(Type.String({ maxLength: 256, description: 'Only the anomalies folded into this incident.' })),
-  from: Type.Optional(Type.Integer({ minimum: 0 })),
-  to: Type.Optional(Type.Integer({ minimum: 0 })),
+  from: Type.Optional(QueryMs('At or after')),
+  to: Type.Optional(QueryMs('Before')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   cursor: Type.Optional(Type.String({ maxLength: 1024 })),
 });

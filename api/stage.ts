@@ -8,7 +8,7 @@ export const apiStage: StageModule = {
   description: 'Serve the query API (OpenAPI at /openapi.json), the dashboard, health and metrics.',
   async start(ctx: StageContext): Promise<RunningStage> {
     if (!ctx.store) throw new Error('api needs a store');
-    const app = await buildApiApp({ store: ctx.store, metrics: ctx.metrics, logger: ctx.logger, apiKeys: ctx.config.api.apiKeys, bus: ctx.bus });
+    const app = await buildApiApp({ store: ctx.store, metrics: ctx.metrics, logger: ctx.logger, apiKeys: ctx.config.api.apiKeys, bus: ctx.bus, requestTimeoutMs: ctx.config.api.requestTimeoutMs });
     await app.listen({ host: ctx.config.api.host, port: ctx.config.api.port });
     ctx.logger.info({ address: app.addresses() }, 'query API listening');
     let ready = true;

@@ -3,6 +3,7 @@
 // flap detection. Pure state, no I/O: the correlate stage feeds it and publishes what changed.
 import type { Alert, Anomaly } from '../platform/contracts/events.js';
 import type { Attributes } from '../platform/contracts/common.js';
+import { hash } from 'node:crypto';
 import { stableId } from '../platform/contracts/ids.js';
 
 export interface DeduperConfig {
@@ -25,12 +26,35 @@ export const DEFAULT_DEDUPER_CONFIG: DeduperConfig = { resolveAfterMs: 5 * 60_00
  *                     alert, whichever rule flagged it.
  *  - alertmanager.v1: tenant and the alert's sorted label set, as Alertmanager identifies alerts.
  */
+/** Labels an alertmanager alert keeps (ingest's AIOPS_INGEST_MAX_LABELS_PER_SERIES defaults to 30). */
+export const MAX_ALERT_LABELS = 1000;
+
+/** stableId(prefix, ...parts) for a parts array of any length. */
+function stableIdOf(prefix: string, parts: readonly string[]): string {
+  let input = '';
+  for (const p of parts) input += `${p.length}\u001f${p}\u001f`;
+  return `${prefix}_${hash('sha256', input, 'hex').slice(0, 24)}`;
+}
+
 export function fingerprintOf(a: Anomaly): { recipe: string; fingerprint: string; labels: Attributes } {
   if (a.signal === 'alert') {
     const labels: Attributes = {};
-    for (const [k, v] of Object.entries(a.evidence)) if (k.startsWith('label.')) labels[k.slice(6)] = v;
-    const parts = Object.keys(labels).sort().flatMap((k) => [k, labels[k]!]);
-    return { recipe: 'alertmanager.v1', fingerprint: stableId('fp', 'alertmanager.v1', a.tenant, ...parts).slice(3), labels };
+    const keys: string[] = [];
+    for (const k in a.evidence) {
+      if (!k.startsWith('label.')) continue;
+      labels[k.slice(6)] = a.evidence[k]!;
+      keys.push(k.slice(6));
+    }
+    keys.sort();
+    // Ingest refuses alerts over the labels-per-series limit; one restored from older state keeps
+    // its first MAX_ALERT_LABELS labels, so its alert stays bounded in size.
+    if (keys.length > MAX_ALERT_LABELS) {
+      for (const k of keys.splice(MAX_ALERT_LABELS)) delete labels[k];
+    }
+    // stableId's input built in a loop: spreading 100k labels as arguments overflowed the stack.
+    const parts: string[] = ['alertmanager.v1', a.tenant];
+    for (const k of keys) parts.push(k, labels[k]!);
+    return { recipe: 'alertmanager.v1', fingerprint: stableIdOf('fp', parts).slice(3), labels };
   }
   return {
     recipe: 'anomaly.v1',

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
 import type { StageContext } from '../platform/runtime/stage.js';
 import { sendError } from './http.js';
+import { requestTimeoutOptions } from '../platform/runtime/request-timeout.js';
 import { DEFAULT_PUBLISHER_OPTIONS, Publisher, type PublisherOptions } from './publisher.js';
 import { HTTP_SOURCES } from './sources/index.js';
 import type { SourceContext } from './sources/source.js';
@@ -67,6 +68,7 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.bodyLimitBytes,
+    ...requestTimeoutOptions(cfg.requestTimeoutMs ?? 30_000),
     // Keys are only compared, never logged; request ids help correlate 4xx reports.
     requestIdHeader: 'x-request-id',
   });

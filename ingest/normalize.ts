@@ -17,6 +17,27 @@ export class RecordError extends Error {
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?/;
+
+/** Days in a month (1..12) of a proleptic Gregorian year. */
+export function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** True when year, month, day, hour, minute and second name a real instant (no 2024-02-30, no 24:61). */
+export function validCalendar(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 60;
+}
+
+/**
+ * An RFC 3339 date-time to epoch milliseconds, NaN when it is not one. Date.parse alone rolls
+ * impossible dates over (2024-02-30 becomes March 1), so the fields are checked first.
+ */
+export function parseRfc3339(raw: string): number {
+  const m = DATE_TIME.exec(raw);
+  if (!m || !validCalendar(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6]))) return Number.NaN;
+  return Date.parse(raw.replace(' ', 'T'));
+}
 
 function checkRange(ms: number, field: string, raw: unknown): number {
   if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) {
@@ -39,7 +60,7 @@ export function parseTimestamp(raw: unknown, fallback: number, field = 'ts'): nu
   if (typeof raw === 'string') {
     if (/^-?\d+(\.\d+)?$/.test(raw)) return checkRange(Number(raw), field, Number(raw));
     if (RFC3339.test(raw)) {
-      const ms = Date.parse(raw.replace(' ', 'T'));
+      const ms = parseRfc3339(raw);
       if (!Number.isNaN(ms)) return checkRange(ms, field, raw);
     }
     throw new RecordError('invalid_timestamp', `${field}: ${JSON.stringify(raw.slice(0, 64))} is not a timestamp; send epoch milliseconds or RFC 3339 (2024-05-01T12:00:00Z)`);

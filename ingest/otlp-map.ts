@@ -46,17 +46,24 @@ function num(v: unknown): number | undefined {
   return Number.NaN;
 }
 
+/**
+ * AnyValues nested deeper than this are refused: the walk below recurses, and a 20k-level value
+ * would overflow the stack (JSON bodies are held to AIOPS_INGEST_MAX_JSON_DEPTH before parsing).
+ */
+const MAX_ANY_DEPTH = 64;
+
 /** An AnyValue as plain JS (for nested JSON) */
-function anyToJs(v: unknown): unknown {
+function anyToJs(v: unknown, depth = 0): unknown {
   if (typeof v !== 'object' || v === null) return null;
+  if (depth > MAX_ANY_DEPTH) throw new RecordError('json_too_deep', `an AnyValue nests more than ${MAX_ANY_DEPTH} levels deep; flatten it`);
   if (has.call(v, 'stringValue')) return get(v, 'stringValue');
   if (has.call(v, 'boolValue')) return get(v, 'boolValue');
   if (has.call(v, 'intValue')) return num(get(v, 'intValue'));
   if (has.call(v, 'doubleValue')) return num(get(v, 'doubleValue'));
-  if (has.call(v, 'arrayValue')) return list(get(v, 'arrayValue'), 'values').map(anyToJs);
+  if (has.call(v, 'arrayValue')) return list(get(v, 'arrayValue'), 'values').map((x) => anyToJs(x, depth + 1));
   if (has.call(v, 'kvlistValue')) {
     const out: Obj = {};
-    for (const kv of list(get(v, 'kvlistValue'), 'values')) out[String(get(kv, 'key') ?? '')] = anyToJs(get(kv, 'value'));
+    for (const kv of list(get(v, 'kvlistValue'), 'values')) out[String(get(kv, 'key') ?? '')] = anyToJs(get(kv, 'value'), depth + 1);
     return out;
   }
   if (has.call(v, 'bytesValue')) {

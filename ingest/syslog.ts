@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_TENANT, LogRecord as LogRecordSchema, TOPICS, type Attributes, type LogRecord } from '../platform/contracts/index.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { isValidUtf8 } from './http.js';
-import { MAX_EPOCH_MS, RecordError, logId, severityFromSyslog } from './normalize.js';
+import { MAX_EPOCH_MS, RecordError, logId, parseRfc3339, severityFromSyslog, validCalendar } from './normalize.js';
 import { Batch, type Publisher } from './publisher.js';
 import { checked } from './records.js';
 
@@ -75,7 +75,7 @@ export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT):
     sev = p.severity;
     attributes.facility = String(p.facility);
     const t = nil(m5[3]);
-    ts = t === undefined ? now : Date.parse(t);
+    ts = t === undefined ? now : parseRfc3339(t);
     if (Number.isNaN(ts)) throw new RecordError('invalid_timestamp', `TIMESTAMP ${JSON.stringify(t)} is not RFC 3339`);
     host = nil(m5[4]);
     service = nil(m5[5]);
@@ -98,6 +98,10 @@ export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT):
     if (month === undefined) throw new RecordError('invalid_timestamp', `month ${m3[2]} is not a month name`);
     // RFC 3164 carries no year or zone: take the current UTC year, or last year when that would be in the future.
     const year = new Date(now).getUTCFullYear();
+    // Checked against a leap year: the message's own year is unknown, and Feb 29 may be last year's.
+    if (!validCalendar(2000, month + 1, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]))) {
+      throw new RecordError('invalid_timestamp', `TIMESTAMP ${m3[2]} ${m3[3]} ${m3[4]}:${m3[5]}:${m3[6]} is not a date and time`);
+    }
     ts = Date.UTC(year, month, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]));
     if (ts > now + 86_400_000) ts = Date.UTC(year - 1, month, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]));
     let rest = m3[7]!;

@@ -3,10 +3,11 @@
 // resolved ones are forwarded with score 0 and evidence status=resolved.
 import { Anomaly as AnomalySchema, TOPICS, type Anomaly, type Attributes } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
-import { decodeContentEncoding, isObject, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
+import { decodeContentEncoding, isObject, rawBody, requireMediaType, utf8 } from '../http.js';
 import { RecordError, ingestId, attributeValue, parseTimestamp, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
+import { limitStateFor, parseJsonWithin } from '../limits.js';
 import { replyWithReport } from './ndjson.js';
 import type { HttpSource } from './source.js';
 
@@ -65,7 +66,7 @@ export const alertmanagerSource: HttpSource = {
     app.post('/v1/alertmanager', async (req, reply) => {
       requireMediaType(req, ['application/json'], 'application/json');
       const { body } = decodeContentEncoding(req, rawBody(req), ctx.config.bodyLimitBytes);
-      const group = parseJson(utf8(body), 'Alertmanager webhook body');
+      const group = parseJsonWithin(utf8(body), limitStateFor(ctx.config).limits, 'Alertmanager webhook body');
       if (!isObject(group)) throw new AiopsError('BAD_REQUEST', 'The Alertmanager webhook body must be a JSON object.');
       if (group.version !== '4') throw new AiopsError('BAD_REQUEST', `Alertmanager webhook version ${JSON.stringify(group.version)} is not supported; this receiver reads version "4".`);
       if (!Array.isArray(group.alerts)) throw new AiopsError('BAD_REQUEST', 'alerts: required, an array of alerts.');

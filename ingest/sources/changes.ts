@@ -3,10 +3,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChangeEvent as ChangeEventSchema, TOPICS, type Attributes, type ChangeEvent } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
-import { decodeContentEncoding, isObject, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
+import { decodeContentEncoding, isObject, rawBody, requireMediaType, utf8 } from '../http.js';
 import { RecordError, changeId, optionalString, parseTenant, parseTimestamp, requestTenant, requiredString, toAttributes } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeKind, checked } from '../records.js';
+import { limitStateFor, parseJsonWithin } from '../limits.js';
 import { replyWithReport } from './ndjson.js';
 import type { HttpSource, SourceContext } from './source.js';
 
@@ -15,7 +16,7 @@ import type { HttpSource, SourceContext } from './source.js';
 function jsonBody(req: FastifyRequest, ctx: SourceContext, what: string): unknown {
   requireMediaType(req, ['application/json'], 'application/json');
   const { body } = decodeContentEncoding(req, rawBody(req), ctx.config.bodyLimitBytes);
-  return parseJson(utf8(body), what);
+  return parseJsonWithin(utf8(body), limitStateFor(ctx.config).limits, what);
 }
 
 function str(v: unknown): string | undefined {

@@ -4,12 +4,13 @@
 import type { SeverityText } from '../../platform/contracts/index.js';
 import { LogRecord as LogRecordSchema, TOPICS, type Attributes, type LogRecord } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
-import { decodeContentEncoding, isObject, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
+import { decodeContentEncoding, isObject, rawBody, requireMediaType, utf8 } from '../http.js';
 import { MAX_EPOCH_MS, RecordError, attributeValue, logId, nanosToMs, requestTenant, severityFromName } from '../normalize.js';
 import { decodeMessage, lokiTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
 import { checked } from '../records.js';
 import { parseLabelSet, unsnappy } from '../wire.js';
+import { limitStateFor, parseJsonWithin } from '../limits.js';
 import { replyWithReport } from './ndjson.js';
 import type { HttpSource } from './source.js';
 
@@ -129,7 +130,7 @@ export const lokiSource: HttpSource = {
       const batch = new Batch();
       if (type === 'application/json') {
         const { body } = decodeContentEncoding(req, rawBody(req), ctx.config.bodyLimitBytes);
-        decodeLokiJson(parseJson(utf8(body), 'Loki push body'), tenant, batch);
+        decodeLokiJson(parseJsonWithin(utf8(body), limitStateFor(ctx.config).limits, 'Loki push body'), tenant, batch);
       } else {
         const enc = String(req.headers['content-encoding'] ?? 'snappy').toLowerCase();
         const { body } = enc === 'snappy' || enc === 'identity'

@@ -7,6 +7,7 @@ import { decodeContentEncoding, isObject, isValidUtf8, rawBody, requireMediaType
 import { RecordError, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeFromJson, logFromJson, metricFromJson, type BuildContext } from '../records.js';
+import { enforceLimits, jsonTooDeep, jsonTooDeepError, limitStateFor, type IngestLimits } from '../limits.js';
 import type { HttpSource, SourceContext } from './source.js';
 
 export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/json-lines', 'application/jsonl', 'application/jsonlines', 'text/plain', 'application/json'] as const;
@@ -51,7 +52,7 @@ function eachLine(body: Buffer, visit: (n: number, text: string | undefined, raw
   }
 }
 
-export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean): void {
+export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean, limits: Pick<IngestLimits, 'maxJsonDepth'> = { maxJsonDepth: 64 }): void {
   const { topic, add } = KINDS[kind];
   const one = (n: number, value: unknown, payload: string): void => {
     try {
@@ -65,6 +66,8 @@ export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch:
   if (jsonArray) {
     let parsed: unknown;
     const text = utf8(body, 'JSON array body');
+    // The array itself is one level.
+    if (jsonTooDeep(text, limits.maxJsonDepth + 1)) throw jsonTooDeepError(limits, 'JSON array body');
     try {
       parsed = JSON.parse(text);
     } catch (err) {
@@ -81,6 +84,10 @@ export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch:
     }
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (isBlank(trimmed)) return;
+    if (jsonTooDeep(trimmed, limits.maxJsonDepth)) {
+      batch.reject({ line: n, code: 'JSON_TOO_DEEP', reason: 'json_too_deep', message: `the line nests arrays or objects more than ${limits.maxJsonDepth} levels deep (AIOPS_INGEST_MAX_JSON_DEPTH)`, topic, payload: trimmed.slice(0, 4096), tenant: ctx.tenant });
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(trimmed);
@@ -107,6 +114,7 @@ export async function replyWithReport(
   /** Status when every record was accepted: 200 with the report, or 204 for clients that expect no body (Loki, remote_write). */
   cleanStatus: 200 | 204 = 200,
 ): Promise<FastifyReply> {
+  enforceLimits(batch, limitStateFor(ctx.config), Date.now(), rawBody(req).length);
   await ctx.publisher.publish(batch, component);
   const report = {
     accepted: batch.accepted,
@@ -118,10 +126,9 @@ export async function replyWithReport(
     const message = first
       ? `No record was accepted: ${batch.rejected.length} rejected; first, ${component === 'ndjson' ? 'line' : 'record'} ${first.line}: ${first.message}`
       : 'The body holds no records; send one JSON object per line.';
-    const code = first?.code ?? 'BAD_REQUEST';
-    return sendError(reply, new AiopsError(code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message), report);
+    // The first refusal's code names the limit or the problem (LABEL_LIMIT_EXCEEDED, TIMESTAMP_TOO_NEW, ...).
+    return sendError(reply, new AiopsError(first?.code ?? 'BAD_REQUEST', message), report);
   }
-  void req;
   if (cleanStatus === 204 && batch.rejected.length === 0) return reply.code(204).send();
   return reply.code(200).send(report);
 }
@@ -137,7 +144,7 @@ export const ndjsonSource: HttpSource = {
         const batch = new Batch();
         const build: BuildContext = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
         const jsonArray = type === 'application/json' && body.length > 0 && firstNonSpace(body) === 0x5b;
-        decodeNdjson(body, kind, build, batch, jsonArray);
+        decodeNdjson(body, kind, build, batch, jsonArray, limitStateFor(ctx.config).limits);
         return replyWithReport(req, reply, ctx, batch, 'ndjson');
       });
     }

@@ -4,8 +4,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type protobuf from 'protobufjs';
 import { AiopsError, isAiopsError } from '../../platform/errors/aiops-error.js';
-import { decodeContentEncoding, isObject, mediaType, parseJson, rawBody, requireMediaType, utf8 } from '../http.js';
-import { requestTenant } from '../normalize.js';
+import { decodeContentEncoding, isObject, mediaType, rawBody, requireMediaType, utf8 } from '../http.js';
+import { enforceLimits, limitStateFor, parseJsonWithin, type IngestLimits } from '../limits.js';
+import { RecordError, requestTenant } from '../normalize.js';
 import { DeltaAccumulator, otlpLogs, otlpMetrics, otlpTraces } from '../otlp-map.js';
 import { decodeMessage, otlpTypes } from '../proto/index.js';
 import { Batch } from '../publisher.js';
@@ -42,6 +43,8 @@ function sendStatus(req: FastifyRequest, reply: FastifyReply, err: AiopsError): 
 
 function toAiopsError(err: unknown, limit: number): AiopsError {
   if (isAiopsError(err)) return err;
+  // A resource or scope attribute at fault spoils every record under it: the request is refused.
+  if (err instanceof RecordError) return new AiopsError(err.reason === 'json_too_deep' ? 'JSON_TOO_DEEP' : 'VALIDATION_FAILED', err.message);
   const e = err as FastifyError;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AiopsError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${limit} bytes (AIOPS_INGEST_BODY_LIMIT).`);
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AiopsError('UNSUPPORTED_MEDIA_TYPE', `This content type is not accepted; send one of ${MEDIA.join(', ')}.`);
@@ -49,7 +52,7 @@ function toAiopsError(err: unknown, limit: number): AiopsError {
   throw err;
 }
 
-function decodeRequest(req: FastifyRequest, limit: number, type: protobuf.Type, what: string): unknown {
+function decodeRequest(req: FastifyRequest, limit: number, type: protobuf.Type, what: string, limits: IngestLimits): unknown {
   const t = requireMediaType(req, MEDIA);
   const { body } = decodeContentEncoding(req, rawBody(req), limit);
   if (PROTOBUF.includes(t)) {
@@ -59,7 +62,7 @@ function decodeRequest(req: FastifyRequest, limit: number, type: protobuf.Type, 
       throw new AiopsError('BAD_REQUEST', `The body is not a valid ${what} protobuf message (${(err as Error).message}).`);
     }
   }
-  const parsed = body.length === 0 ? {} : parseJson(utf8(body), 'OTLP/JSON body');
+  const parsed = body.length === 0 ? {} : parseJsonWithin(utf8(body), limits, 'OTLP/JSON body');
   if (!isObject(parsed)) throw new AiopsError('BAD_REQUEST', `The OTLP/JSON body must be an ${what} object.`);
   return parsed;
 }
@@ -88,8 +91,8 @@ interface Receivers {
  * Decodes and maps a request in one synchronous step, so the decoded message (a graph of objects
  * per record) is garbage before the request waits on the bus.
  */
-function decodeToBatch(req: FastifyRequest, limit: number, kind: Kind, types: ReturnType<typeof otlpTypes>, state: Receivers): Batch {
-  const message = decodeRequest(req, limit, kind.request(types), kind.what);
+function decodeToBatch(req: FastifyRequest, limit: number, kind: Kind, types: ReturnType<typeof otlpTypes>, state: Receivers, limits: IngestLimits): Batch {
+  const message = decodeRequest(req, limit, kind.request(types), kind.what, limits);
   const batch = new Batch();
   const octx = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
   if (kind.path === '/v1/logs') otlpLogs(message, octx, batch);
@@ -109,7 +112,9 @@ export const otlpSource: HttpSource = {
       for (const kind of KINDS) {
         scope.post(kind.path, async (req, reply) => {
           const types = otlpTypes();
-          const batch = decodeToBatch(req, limit, kind, types, state);
+          const limitState = limitStateFor(ctx.config);
+          const batch = decodeToBatch(req, limit, kind, types, state, limitState.limits);
+          enforceLimits(batch, limitState, Date.now(), rawBody(req).length);
           await ctx.publisher.publish(batch, 'otlp');
           const rejected = batch.rejected.length;
           if (rejected > 0 && batch.accepted === 0) {

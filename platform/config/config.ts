@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
+import type { IngestLimits } from '../../ingest/limits.js';
 
 export interface AiopsConfig {
   bus: 'memory' | 'kafka';
@@ -11,8 +12,14 @@ export interface AiopsConfig {
   logLevel: string;
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; topicPrefix: string };
   clickhouse: { url: string; database: string; username: string; password: string };
-  ingest: { host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number };
-  api: { host: string; port: number; apiKeys: string[] };
+  ingest: {
+    host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number;
+    /** Per-record and per-tenant limits (ingest/limits.ts); absent fields take the defaults there. */
+    limits?: Partial<IngestLimits>;
+    /** A request not fully received in this time is answered 408 (0 = no timeout). */
+    requestTimeoutMs?: number;
+  };
+  api: { host: string; port: number; apiKeys: string[]; requestTimeoutMs?: number };
   opsPort: number;
   topologyFile: string | undefined;
   correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
@@ -66,6 +73,18 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_GROUP_INTERVAL_MS', default: '300000', description: 'Changes to a notified incident are sent at most this often.' },
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
+  { name: 'AIOPS_INGEST_MAX_LABELS_PER_SERIES', default: '30', description: 'Labels on one metric series or alert; more is refused per record with LABEL_LIMIT_EXCEEDED (Mimir max_label_names_per_series).' },
+  { name: 'AIOPS_INGEST_MAX_LABEL_NAME_LENGTH', default: '1024', description: 'Longest label name; longer is refused per record with LABEL_LIMIT_EXCEEDED.' },
+  { name: 'AIOPS_INGEST_MAX_LABEL_VALUE_LENGTH', default: '2048', description: 'Longest label value; longer is refused per record with LABEL_LIMIT_EXCEEDED.' },
+  { name: 'AIOPS_INGEST_MAX_SERIES_PER_TENANT', default: '100000', description: 'Active metric series per tenant; points of new series beyond it are refused with SERIES_LIMIT_EXCEEDED, known series keep flowing.' },
+  { name: 'AIOPS_INGEST_SERIES_IDLE_MS', default: '3600000', description: 'A series not written for this long no longer counts against AIOPS_INGEST_MAX_SERIES_PER_TENANT.' },
+  { name: 'AIOPS_INGEST_FUTURE_GRACE_MS', default: '600000', description: 'Records stamped more than this ahead of the receive time are refused with TIMESTAMP_TOO_NEW (Loki creation_grace_period).' },
+  { name: 'AIOPS_INGEST_MAX_AGE_MS', default: '0', description: 'Log lines and metric points older than this before the receive time are refused with TIMESTAMP_TOO_OLD (Loki reject_old_samples_max_age, e.g. 604800000 for 7 days); 0 = no bound, the default, because recorded data sets are replayed through ingest.' },
+  { name: 'AIOPS_INGEST_MAX_JSON_DEPTH', default: '64', description: 'Deepest nesting of arrays and objects in a JSON body or line (and of OTLP AnyValues); deeper is JSON_TOO_DEEP.' },
+  { name: 'AIOPS_INGEST_MAX_RECORDS_PER_REQUEST', default: '200000', description: 'Records in one ingest request; more is 413 TOO_MANY_RECORDS.' },
+  { name: 'AIOPS_INGEST_TENANT_RECORDS_PER_SECOND', default: '0', description: 'Records per second per tenant (burst: one second); over it a request gets 429 TENANT_RATE_LIMITED with Retry-After. 0 = unlimited.' },
+  { name: 'AIOPS_INGEST_TENANT_BYTES_PER_SECOND', default: '0', description: 'Request body bytes per second per tenant; over it 429 TENANT_RATE_LIMITED. 0 = unlimited.' },
+  { name: 'AIOPS_REQUEST_TIMEOUT_MS', default: '30000', description: 'The ingest and query servers answer 408 to a request not fully received in this time (a slowly sent body); 0 = no timeout.' },
   { name: 'AIOPS_SESSION_MODELS_DIR', default: '<AIOPS_DATA_DIR>/models/sessions', description: 'Session models loaded by the detect stage at start: one sub-directory per service, named after it (`aiops train-sessions --out <dir>/<service>`); log lines of that service with a `sessionId` are scored by it.' },
 ];
 
@@ -182,11 +201,26 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       rateLimitPerSecond: int('AIOPS_INGEST_RATE_LIMIT', 0, 0, 1_000_000),
       syslogTcpPort: int('AIOPS_SYSLOG_TCP_PORT', 0, 0, 65535),
       syslogUdpPort: int('AIOPS_SYSLOG_UDP_PORT', 0, 0, 65535),
+      limits: {
+        maxLabelsPerSeries: int('AIOPS_INGEST_MAX_LABELS_PER_SERIES', 30, 1, 10_000),
+        maxLabelNameLength: int('AIOPS_INGEST_MAX_LABEL_NAME_LENGTH', 1024, 1, 1024),
+        maxLabelValueLength: int('AIOPS_INGEST_MAX_LABEL_VALUE_LENGTH', 2048, 1, 8192),
+        maxSeriesPerTenant: int('AIOPS_INGEST_MAX_SERIES_PER_TENANT', 100_000, 1, 100_000_000),
+        seriesIdleMs: int('AIOPS_INGEST_SERIES_IDLE_MS', 3_600_000, 1_000, 30 * 86_400_000),
+        futureGraceMs: int('AIOPS_INGEST_FUTURE_GRACE_MS', 600_000, 0, 365 * 86_400_000),
+        maxAgeMs: int('AIOPS_INGEST_MAX_AGE_MS', 0, 0, 100 * 365 * 86_400_000),
+        maxJsonDepth: int('AIOPS_INGEST_MAX_JSON_DEPTH', 64, 2, 1_000),
+        maxRecordsPerRequest: int('AIOPS_INGEST_MAX_RECORDS_PER_REQUEST', 200_000, 1, 100_000_000),
+        tenantRecordsPerSecond: int('AIOPS_INGEST_TENANT_RECORDS_PER_SECOND', 0, 0, 1_000_000_000),
+        tenantBytesPerSecond: int('AIOPS_INGEST_TENANT_BYTES_PER_SECOND', 0, 0, 1_000_000_000_000),
+      },
+      requestTimeoutMs: int('AIOPS_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     },
     api: {
       host: get('AIOPS_API_HOST') ?? '127.0.0.1',
       port: int('AIOPS_API_PORT', 8080, 0, 65535),
       apiKeys: list('AIOPS_API_KEYS'),
+      requestTimeoutMs: int('AIOPS_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     },
     opsPort: int('AIOPS_OPS_PORT', 9464, 0, 65535),
     topologyFile: get('AIOPS_TOPOLOGY_FILE'),

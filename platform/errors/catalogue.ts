@@ -19,6 +19,14 @@ export const ERROR_CATALOGUE = {
   INPUT_INVALID: { status: 400, message: 'The input file is not in the expected format.' },
   NOTIFY_FAILED: { status: 502, message: 'A notification (webhook or PagerDuty) could not be delivered; it stays due and is retried.' },
   MODEL_LOAD_FAILED: { status: 500, message: 'The model artifact could not be loaded; retrain it or point to a valid artifact.' },
+  LABEL_LIMIT_EXCEEDED: { status: 400, message: 'A series has too many labels or a label name or value that is too long (AIOPS_INGEST_MAX_LABELS_PER_SERIES, _MAX_LABEL_NAME_LENGTH, _MAX_LABEL_VALUE_LENGTH).' },
+  SERIES_LIMIT_EXCEEDED: { status: 400, message: 'The tenant has as many active series as AIOPS_INGEST_MAX_SERIES_PER_TENANT allows; new series are refused, known ones keep flowing.' },
+  TIMESTAMP_TOO_NEW: { status: 400, message: 'The timestamp is further in the future than AIOPS_INGEST_FUTURE_GRACE_MS allows; check the sender clock and the unit.' },
+  TIMESTAMP_TOO_OLD: { status: 400, message: 'The timestamp is older than AIOPS_INGEST_MAX_AGE_MS allows.' },
+  JSON_TOO_DEEP: { status: 400, message: 'The JSON document nests deeper than AIOPS_INGEST_MAX_JSON_DEPTH levels.' },
+  TOO_MANY_RECORDS: { status: 413, message: 'The request holds more records than AIOPS_INGEST_MAX_RECORDS_PER_REQUEST; send smaller batches.' },
+  TENANT_RATE_LIMITED: { status: 429, message: 'The tenant is over its ingest rate (records or bytes per second); retry after the time in Retry-After.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time (AIOPS_REQUEST_TIMEOUT_MS); send the body faster or in smaller parts.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
