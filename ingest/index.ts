@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { buildIngestApp } from './app.js';
 import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from './publisher.js';
+import { limitStateFor } from './limits.js';
 import { SyslogListeners } from './syslog.js';
 
 export { buildIngestApp } from './app.js';
@@ -36,6 +37,7 @@ export const ingestStage: StageModule = {
       publisher,
       logger: ctx.logger.child({ component: 'syslog' }),
       metrics: ctx.metrics,
+      limits: limitStateFor(ctx.config.ingest),
     });
     const { host, port } = ctx.config.ingest;
     await app.listen({ host, port });

@@ -9,6 +9,7 @@ import { DEFAULT_TENANT, LogRecord as LogRecordSchema, TOPICS, type Attributes, 
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { isValidUtf8 } from './http.js';
 import { MAX_EPOCH_MS, RecordError, logId, parseRfc3339, severityFromSyslog, validCalendar } from './normalize.js';
+import { enforceLimits, type LimitState } from './limits.js';
 import { Batch, type Publisher } from './publisher.js';
 import { checked } from './records.js';
 
@@ -192,6 +193,8 @@ export interface SyslogOptions {
   publisher: Publisher;
   logger: Logger;
   metrics: PipelineMetrics;
+  /** The HTTP receivers' limits (timestamps too new, tenant rates); absent = none. */
+  limits?: LimitState;
 }
 
 function addMessage(batch: Batch, frame: Buffer, now: number, index: number): void {
@@ -241,6 +244,8 @@ export class SyslogListeners {
   private async publish(batch: Batch, component: string, maxAttempts: number): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
+        // Inside the retry: a tenant over its rate is retried like a busy bus (TCP stays paused).
+        if (this.o.limits) enforceLimits(batch, this.o.limits, Date.now(), 0);
         await this.o.publisher.publish(batch, component);
         return true;
       } catch (err) {

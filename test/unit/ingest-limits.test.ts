@@ -7,7 +7,11 @@ import { TOPICS, type DeadLetter, type MetricPoint } from '../../platform/contra
 import { ingestHarness, type Harness } from '../../ingest/testing/harness.js';
 import { jsonTooDeep } from '../../ingest/limits.js';
 import { parseTimestamp, RecordError } from '../../ingest/normalize.js';
-import { parseSyslog } from '../../ingest/syslog.js';
+import { parseSyslog, SyslogListeners } from '../../ingest/syslog.js';
+import { LimitState, DEFAULT_INGEST_LIMITS } from '../../ingest/limits.js';
+import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from '../../ingest/publisher.js';
+import { MemoryBus } from '../../platform/bus/memory-bus.js';
+import { createSocket } from 'node:dgram';
 import { fingerprintOf } from '../../correlator/alert-deduper.js';
 import { buildApiApp } from '../../api/app.js';
 import { DuckDbStore } from '../../platform/store/duckdb-store.js';
@@ -72,6 +76,30 @@ function deepAnyValueLogs(depth: number): Buffer {
   }
   bytes.push(...leaf);
   return Buffer.from(bytes);
+}
+
+/** Sends headers and then one byte of body every 50 ms; the server's answer and when it came. */
+async function dripped(port: number, path: string): Promise<{ answer: string; took: number }> {
+  const t0 = Date.now();
+  const answer = await new Promise<string>((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => {
+      sock.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    });
+    let got = '';
+    const drip = setInterval(() => sock.write(' '), 50);
+    const stop = setTimeout(() => sock.destroy(), 5_000);
+    sock.on('data', (d) => (got += d.toString()));
+    sock.on('close', () => {
+      clearInterval(drip);
+      clearTimeout(stop);
+      resolve(got);
+    });
+    sock.on('error', (e) => {
+      clearInterval(drip);
+      if (!got) reject(e);
+    });
+  });
+  return { answer, took: Date.now() - t0 };
 }
 
 describe('ingest limits', () => {
@@ -243,32 +271,52 @@ describe('ingest limits', () => {
     expect(res.json().code).toBe('TOO_MANY_RECORDS');
   });
 
-  it('cuts off a slowly sent body with 408 after AIOPS_REQUEST_TIMEOUT_MS', async () => {
+  it('cuts off a slowly sent body with 408 after AIOPS_REQUEST_TIMEOUT_MS, on ingest and on the query API', async () => {
     h = await ingestHarness({ AIOPS_REQUEST_TIMEOUT_MS: '400' });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (h.app.server.address() as { port: number }).port;
-    const t0 = Date.now();
-    const answer = await new Promise<string>((resolve, reject) => {
-      const sock = connect(port, '127.0.0.1', () => {
-        sock.write('POST /v1/ndjson/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{');
-      });
-      let got = '';
-      const drip = setInterval(() => sock.write(' '), 50);
-      sock.on('data', (d) => (got += d.toString()));
-      sock.on('close', () => {
-        clearInterval(drip);
-        resolve(got);
-      });
-      sock.on('error', (e) => {
-        clearInterval(drip);
-        if (got) resolve(got);
-        else reject(e);
-      });
-      setTimeout(() => sock.destroy(), 5_000);
-    });
-    const took = Date.now() - t0;
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(took).toBeLessThan(2_000);
+    const ingest = await dripped((h.app.server.address() as { port: number }).port, '/v1/ndjson/logs');
+    expect(ingest.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ingest.took).toBeLessThan(2_000);
+    const store = await DuckDbStore.open(':memory:');
+    await store.migrate();
+    const api = await buildApiApp({ store, metrics: createMetrics(false), logger: pino({ level: 'silent' }), apiKeys: [], requestTimeoutMs: 400 });
+    try {
+      await api.listen({ port: 0, host: '127.0.0.1' });
+      const q = await dripped((api.server.address() as { port: number }).port, '/v1/feedback');
+      expect(q.answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(q.took).toBeLessThan(2_000);
+    } finally {
+      await api.close();
+      await store.close();
+    }
+  });
+});
+
+describe('syslog limits', () => {
+  it('refuses a far-future syslog message to the dead letter with its reason; a current one passes', async () => {
+    const bus = new MemoryBus();
+    const seen: Array<{ topic: string; value: unknown }> = [];
+    await bus.subscribe({ group: 'rec', topics: [TOPICS.logs, TOPICS.deadLetter], handler: async (b) => void seen.push(...b) });
+    const logger = pino({ level: 'silent' });
+    const metrics = createMetrics(false);
+    const listeners = new SyslogListeners({ host: '127.0.0.1', tcpPort: undefined, udpPort: 0, maxFrameBytes: 65536, publisher: new Publisher(bus, metrics, logger, DEFAULT_PUBLISHER_OPTIONS), logger, metrics, limits: new LimitState(DEFAULT_INGEST_LIMITS) });
+    await listeners.start();
+    try {
+      const sock = createSocket('udp4');
+      const send = (m: string) => new Promise<void>((r) => sock.send(m, listeners.udpPort, '127.0.0.1', () => r()));
+      await send(`<13>1 ${new Date(Date.now() + 3_600_000).toISOString()} h app - - - from-the-future`);
+      await send(`<13>1 ${new Date().toISOString()} h app - - - on-time`);
+      sock.close();
+      for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      const logs = seen.filter((m) => m.topic === TOPICS.logs).map((m) => (m.value as { body: string }).body);
+      expect(logs).toEqual(['on-time']);
+      const dead = seen.filter((m) => m.topic === TOPICS.deadLetter).map((m) => m.value as DeadLetter);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.reason).toMatch(/TIMESTAMP_TOO_NEW\/timestamp_too_new/);
+    } finally {
+      await listeners.stop();
+      await bus.close();
+    }
   });
 });
 
