@@ -3,7 +3,7 @@
 // refuse one record with a stable code and reason, and per-request checks (records per request,
 // records and bytes per second per tenant, JSON nesting) that refuse the request with a 4xx.
 // One tenant's flood then costs it its own data, not the process its memory.
-import type { Attributes } from '../platform/contracts/index.js';
+import type { Anomaly, Attributes, ChangeEvent, LogRecord, MetricPoint } from '../platform/contracts/index.js';
 import { TOPICS, type TopicName } from '../platform/contracts/index.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { ErrorCode } from '../platform/errors/catalogue.js';
@@ -166,7 +166,20 @@ export class LimitState {
   private readonly records = new Map<string, Bucket>();
   private readonly bytes = new Map<string, Bucket>();
 
+  // Points of one series usually come together sharing one labels object (remote_write, OTLP
+  // data points of one metric): its canonical form is reused rather than rebuilt.
+  private lastLabels: Attributes | undefined;
+  private lastCanon = '';
+
   constructor(readonly limits: IngestLimits) {}
+
+  canonical(labels: Attributes): string {
+    if (labels !== this.lastLabels) {
+      this.lastLabels = labels;
+      this.lastCanon = canonicalAttributes(labels);
+    }
+    return this.lastCanon;
+  }
 
   /** Active series of a tenant (for tests and the limits README). */
   activeSeries(tenant: string): number {
@@ -258,35 +271,51 @@ export function enforceLimits(batch: Batch, state: LimitState, now: number, body
       }
     }
   }
-  filterInPlace(batch.logs, (r) => checkTimestamp(r.ts, now, limits, true), batch, TOPICS.logs);
+  if (PRECHECKED.has(batch)) return;
+  filterInPlace(batch.logs, (r) => logViolation(r, state, now), batch, TOPICS.logs);
   filterInPlace(batch.changes, (r) => checkTimestamp(r.ts, now, limits, false), batch, TOPICS.changes);
-  filterInPlace(batch.anomalies, (r) => {
-    const t = checkTimestamp(r.ts, now, limits, false);
-    if (t) return t;
-    if (r.signal !== 'alert') return undefined;
-    let labels = 0;
-    for (const k in r.evidence) if (k.startsWith('label.')) labels++;
-    return labels > limits.maxLabelsPerSeries
-      ? { code: 'LABEL_LIMIT_EXCEEDED', reason: 'too_many_labels', message: `alert ${r.subject.slice(0, 64)}: ${labels} labels is more than the limit of ${limits.maxLabelsPerSeries} (AIOPS_INGEST_MAX_LABELS_PER_SERIES)` }
-      : undefined;
-  }, batch, TOPICS.anomalies);
-  // Points of one series usually come together: the last key is reused rather than re-canonicalised.
-  let lastLabels: Attributes | undefined;
-  let lastCanon = '';
-  filterInPlace(batch.metrics, (r) => {
-    const t = checkTimestamp(r.ts, now, limits, true);
-    if (t) return t;
-    const l = checkLabels(r.labels, limits, r.name.slice(0, 128));
-    if (l) return l;
-    if (r.labels !== lastLabels) {
-      lastLabels = r.labels;
-      lastCanon = canonicalAttributes(r.labels);
-    }
-    if (!state.admitSeries(r.tenant, `${r.service}\u001f${r.name}\u001f${lastCanon}`, now)) {
-      return { code: 'SERIES_LIMIT_EXCEEDED', reason: 'per_tenant_series_limit', message: `${r.name.slice(0, 128)}: tenant ${r.tenant} already has ${limits.maxSeriesPerTenant} active series (AIOPS_INGEST_MAX_SERIES_PER_TENANT); this new series is refused, existing ones keep flowing` };
-    }
-    return undefined;
-  }, batch, TOPICS.metrics);
+  filterInPlace(batch.anomalies, (r) => anomalyViolation(r, state, now), batch, TOPICS.anomalies);
+  filterInPlace(batch.metrics, (r) => metricViolation(r, state, now), batch, TOPICS.metrics);
+}
+
+// Batches whose records a decoder already held to the record limits as it built them (NDJSON,
+// so a refusal reports the line it came from): enforceLimits applies only the request limits.
+const PRECHECKED = new WeakSet<Batch>();
+
+export function markRecordsChecked(batch: Batch): void {
+  PRECHECKED.add(batch);
+}
+
+export function logViolation(r: LogRecord, state: LimitState, now: number): LimitViolation | undefined {
+  return checkTimestamp(r.ts, now, state.limits, true);
+}
+
+export function changeViolation(r: ChangeEvent, state: LimitState, now: number): LimitViolation | undefined {
+  return checkTimestamp(r.ts, now, state.limits, false);
+}
+
+export function anomalyViolation(r: Anomaly, state: LimitState, now: number): LimitViolation | undefined {
+  const limits = state.limits;
+  const t = checkTimestamp(r.ts, now, limits, false);
+  if (t) return t;
+  if (r.signal !== 'alert') return undefined;
+  let labels = 0;
+  for (const k in r.evidence) if (k.startsWith('label.')) labels++;
+  return labels > limits.maxLabelsPerSeries
+    ? { code: 'LABEL_LIMIT_EXCEEDED', reason: 'too_many_labels', message: `alert ${r.subject.slice(0, 64)}: ${labels} labels is more than the limit of ${limits.maxLabelsPerSeries} (AIOPS_INGEST_MAX_LABELS_PER_SERIES)` }
+    : undefined;
+}
+
+export function metricViolation(r: MetricPoint, state: LimitState, now: number): LimitViolation | undefined {
+  const limits = state.limits;
+  const t = checkTimestamp(r.ts, now, limits, true);
+  if (t) return t;
+  const l = checkLabels(r.labels, limits, r.name.slice(0, 128));
+  if (l) return l;
+  if (!state.admitSeries(r.tenant, `${r.service}\u001f${r.name}\u001f${state.canonical(r.labels)}`, now)) {
+    return { code: 'SERIES_LIMIT_EXCEEDED', reason: 'per_tenant_series_limit', message: `${r.name.slice(0, 128)}: tenant ${r.tenant} already has ${limits.maxSeriesPerTenant} active series (AIOPS_INGEST_MAX_SERIES_PER_TENANT); this new series is refused, existing ones keep flowing` };
+  }
+  return undefined;
 }
 
 interface Stamped {

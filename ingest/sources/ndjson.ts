@@ -7,7 +7,9 @@ import { decodeContentEncoding, isObject, isValidUtf8, rawBody, requireMediaType
 import { RecordError, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeFromJson, logFromJson, metricFromJson, type BuildContext } from '../records.js';
-import { enforceLimits, jsonTooDeep, jsonTooDeepError, limitStateFor, type IngestLimits } from '../limits.js';
+import {
+  changeViolation, enforceLimits, jsonTooDeep, jsonTooDeepError, limitStateFor, logViolation, markRecordsChecked, metricViolation, type LimitState, type LimitViolation,
+} from '../limits.js';
 import type { HttpSource, SourceContext } from './source.js';
 
 export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/json-lines', 'application/jsonl', 'application/jsonlines', 'text/plain', 'application/json'] as const;
@@ -17,11 +19,20 @@ const MAX_LINE_ERRORS = 1000;
 
 type Kind = 'logs' | 'metrics' | 'changes';
 
-const KINDS: Record<Kind, { topic: TopicName; add: (batch: Batch, o: Record<string, unknown>, ctx: BuildContext) => void }> = {
-  logs: { topic: TOPICS.logs, add: (b, o, c) => b.logs.push(logFromJson(o, c)) },
-  metrics: { topic: TOPICS.metrics, add: (b, o, c) => b.metrics.push(metricFromJson(o, c)) },
-  changes: { topic: TOPICS.changes, add: (b, o, c) => b.changes.push(changeFromJson(o, c)) },
+type Add = (batch: Batch, o: Record<string, unknown>, ctx: BuildContext, limits: LimitState | undefined) => LimitViolation | undefined;
+
+// Each builder holds the record to the record limits before keeping it, so a refusal names its line.
+const KINDS: Record<Kind, { topic: TopicName; add: Add }> = {
+  logs: { topic: TOPICS.logs, add: (b, o, c, l) => kept(b.logs, logFromJson(o, c), l && ((r) => logViolation(r, l, c.now))) },
+  metrics: { topic: TOPICS.metrics, add: (b, o, c, l) => kept(b.metrics, metricFromJson(o, c), l && ((r) => metricViolation(r, l, c.now))) },
+  changes: { topic: TOPICS.changes, add: (b, o, c, l) => kept(b.changes, changeFromJson(o, c), l && ((r) => changeViolation(r, l, c.now))) },
 };
+
+function kept<R>(into: R[], record: R, violation: ((r: R) => LimitViolation | undefined) | undefined): LimitViolation | undefined {
+  const v = violation?.(record);
+  if (v === undefined) into.push(record);
+  return v;
+}
 
 /** Splits a body into lines; each line is checked for UTF-8 on its own so one bad line does not sink the rest. */
 function eachLine(body: Buffer, visit: (n: number, text: string | undefined, raw: Buffer | string) => void): void {
@@ -52,12 +63,15 @@ function eachLine(body: Buffer, visit: (n: number, text: string | undefined, raw
   }
 }
 
-export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean, limits: Pick<IngestLimits, 'maxJsonDepth'> = { maxJsonDepth: 64 }): void {
+export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean, state?: LimitState): void {
   const { topic, add } = KINDS[kind];
+  const limits = state?.limits ?? { maxJsonDepth: 64 };
+  if (state) markRecordsChecked(batch);
   const one = (n: number, value: unknown, payload: string): void => {
     try {
       if (!isObject(value)) throw new RecordError('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
-      add(batch, value, ctx);
+      const v = add(batch, value, ctx, state);
+      if (v) batch.reject({ line: n, code: v.code, reason: v.reason, message: v.message, topic, payload, tenant: ctx.tenant });
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       batch.reject({ line: n, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic, payload, tenant: ctx.tenant });
@@ -144,7 +158,7 @@ export const ndjsonSource: HttpSource = {
         const batch = new Batch();
         const build: BuildContext = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
         const jsonArray = type === 'application/json' && body.length > 0 && firstNonSpace(body) === 0x5b;
-        decodeNdjson(body, kind, build, batch, jsonArray, limitStateFor(ctx.config).limits);
+        decodeNdjson(body, kind, build, batch, jsonArray, limitStateFor(ctx.config));
         return replyWithReport(req, reply, ctx, batch, 'ndjson');
       });
     }

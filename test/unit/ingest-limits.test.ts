@@ -116,6 +116,8 @@ describe('ingest limits', () => {
     expect(report.accepted).toBe(1);
     expect(report.rejected).toBe(2);
     expect(report.errors.map((e: { code: string }) => e.code)).toEqual(['TIMESTAMP_TOO_NEW', 'TIMESTAMP_TOO_NEW']);
+    // The report names the NDJSON lines refused.
+    expect(report.errors.map((e: { line: number }) => e.line)).toEqual([2, 3]);
     expect(report.errors[0].message).toMatch(/AIOPS_INGEST_FUTURE_GRACE_MS/);
     await h.bus.idle();
     const dead = h.values<DeadLetter>(TOPICS.deadLetter);
