@@ -59,7 +59,7 @@ function hostileDepth(rnd: Rnd): number {
 }
 
 function width(rnd: Rnd): number {
-  return pick(rnd, [0, 1, 1, 5, 29, 30, 31, 100, 1500]);
+  return pick(rnd, [0, 1, 1, 5, 29, 30, 31, 100, 600]);
 }
 
 function hostileString(rnd: Rnd): string {
