@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TOPICS, type TopicName } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, isValidUtf8, rawBody, requireMediaType, sendError, utf8 } from '../http.js';
+import { grantOf } from '../../platform/auth/index.js';
 import { RecordError, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeFromJson, logFromJson, metricFromJson, type BuildContext } from '../records.js';
@@ -51,11 +52,21 @@ function eachLine(body: Buffer, visit: (n: number, text: string | undefined, raw
   }
 }
 
-export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean): void {
+export function decodeNdjson(
+  body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean,
+  /** Whether the request's key may write a tenant a line names (default: any). */
+  mayWrite: (tenant: string) => boolean = () => true,
+): void {
   const { topic, add } = KINDS[kind];
   const one = (n: number, value: unknown, payload: string): void => {
     try {
       if (!isObject(value)) throw new RecordError('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+      // A line's own tenant never widens the key: a line naming a tenant the key does not open is
+      // refused on its own (the rest of the request still counts), not re-filed under the header's.
+      if (typeof value.tenant === 'string' && value.tenant !== ctx.tenant && !mayWrite(value.tenant)) {
+        batch.reject({ line: n, code: 'TENANT_FORBIDDEN', reason: 'tenant_forbidden', message: `tenant ${JSON.stringify(value.tenant.slice(0, 64))} is not one this key may write`, topic, payload, tenant: ctx.tenant });
+        return;
+      }
       add(batch, value, ctx);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
@@ -119,7 +130,9 @@ export async function replyWithReport(
       ? `No record was accepted: ${batch.rejected.length} rejected; first, ${component === 'ndjson' ? 'line' : 'record'} ${first.line}: ${first.message}`
       : 'The body holds no records; send one JSON object per line.';
     const code = first?.code ?? 'BAD_REQUEST';
-    return sendError(reply, new AiopsError(code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message), report);
+    // Only refused tenants: the request as a whole is a cross-tenant write, so 403.
+    const forbidden = batch.rejected.length > 0 && batch.rejected.every((r) => r.code === 'TENANT_FORBIDDEN');
+    return sendError(reply, new AiopsError(forbidden ? 'TENANT_FORBIDDEN' : code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message), report);
   }
   void req;
   if (cleanStatus === 204 && batch.rejected.length === 0) return reply.code(204).send();
@@ -137,7 +150,7 @@ export const ndjsonSource: HttpSource = {
         const batch = new Batch();
         const build: BuildContext = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
         const jsonArray = type === 'application/json' && body.length > 0 && firstNonSpace(body) === 0x5b;
-        decodeNdjson(body, kind, build, batch, jsonArray);
+        decodeNdjson(body, kind, build, batch, jsonArray, grantOf(req)?.mayUse);
         return replyWithReport(req, reply, ctx, batch, 'ndjson');
       });
     }

@@ -19,6 +19,9 @@ export const ERROR_CATALOGUE = {
   INPUT_INVALID: { status: 400, message: 'The input file is not in the expected format.' },
   NOTIFY_FAILED: { status: 502, message: 'A notification (webhook or PagerDuty) could not be delivered; it stays due and is retried.' },
   MODEL_LOAD_FAILED: { status: 500, message: 'The model artifact could not be loaded; retrain it or point to a valid artifact.' },
+  TENANT_INVALID: { status: 400, message: 'The tenant (X-Scope-OrgID or the Basic-auth user) is not a tenant name: 1..128 characters of A-Z a-z 0-9 _ . -.' },
+  TENANT_FORBIDDEN: { status: 403, message: 'This key does not open the tenant the request names; use a key bound to it (AIOPS_KEYS_FILE).' },
+  SCOPE_FORBIDDEN: { status: 403, message: 'This key lacks the scope the endpoint needs (ingest, read, feedback or admin); add it in AIOPS_KEYS_FILE.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
