@@ -49,11 +49,19 @@ export function parseKeysFile(doc: unknown, label = 'AIOPS_KEYS_FILE'): { keys: 
     const rawName = typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : '';
     const where = `${label}: keys[${i}]${rawName ? ` (${JSON.stringify(rawName)})` : ''}`;
     const before = problems.length;
-    if (!Value.Check(KeyFileEntry, raw)) {
-      for (const e of Value.Errors(KeyFileEntry, raw)) problems.push(`${where}${e.path} ${e.message}`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push(`${where}: expected an object {"name", "key" | "sha256", "tenants", "scopes"}`);
+      return;
     }
     const entry = raw as Partial<Static<typeof KeyFileEntry>>;
-    if (typeof entry !== 'object' || entry === null) return;
+    if (!Value.Check(KeyFileEntry, raw)) {
+      for (const e of Value.Errors(KeyFileEntry, raw)) {
+        // The union's own message ("Expected union value") says nothing; ours below does.
+        if (e.path.startsWith('/tenants')) continue;
+        problems.push(`${where}: ${e.path.slice(1) || 'entry'}: ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`);
+      }
+    }
+    if (entry.tenants !== '*' && (!Array.isArray(entry.tenants) || entry.tenants.length === 0)) problems.push(`${where}: tenants: expected a list of at least one tenant name, or "*" for all tenants`);
     if (entry.key !== undefined && entry.sha256 !== undefined) problems.push(`${where}: give either "key" or "sha256", not both`);
     if (entry.key === undefined && entry.sha256 === undefined) problems.push(`${where}: needs "key" or "sha256"`);
     if (Array.isArray(entry.scopes)) {
