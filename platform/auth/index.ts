@@ -7,3 +7,4 @@ export { bindGrant, grantOf } from './request-grant.js';
 export { SCOPES, isScope, type Scope } from './scopes.js';
 export { TENANT_HEADER, TENANT_NAME_PATTERN, isTenantName, tenantHeader, tenantNameProblem } from './tenant.js';
 export { isLoopbackHost, warnAboutKeys } from './warnings.js';
+export { opsKeyRing } from './ops-keys.js';

@@ -10,6 +10,8 @@ import { loadConfig } from '../../platform/config/config.js';
 import { TOPICS } from '../../platform/contracts/index.js';
 import { DuckDbStore } from '../../platform/store/duckdb-store.js';
 import { createMetrics } from '../../platform/telemetry/metrics.js';
+import { opsKeyRing } from '../../platform/auth/index.js';
+import { startOpsServer } from '../../platform/runtime/ops-server.js';
 import { KEYS, basic, bearer, writeKeysFile } from '../support/auth-keys.js';
 import { anomaly, incident } from '../support/store-contract.js';
 
@@ -165,5 +167,26 @@ describe('query API keys bound to tenants and scopes', () => {
       expect((await get('/metrics', bearer(key))).statusCode, key).toBe(200);
     }
     for (const url of ['/healthz', '/readyz', '/', '/openapi.json']) expect((await get(url, {})).statusCode, url).toBe(200);
+  });
+});
+
+describe('ops server /metrics (detect, correlate, sink)', () => {
+  it('applies the same key rule as ingest and the API when keys are set', async () => {
+    const config = loadConfig({}, { AIOPS_KEYS_FILE: writeKeysFile(), AIOPS_INGEST_API_KEYS: 'legacy-ingest-key' });
+    const ops = await startOpsServer('127.0.0.1', 0, createMetrics(false).registry, () => true, opsKeyRing(config));
+    try {
+      expect((await ops.inject({ url: '/metrics' })).statusCode).toBe(401);
+      expect((await ops.inject({ url: '/metrics', headers: bearer(KEYS.shopRead) })).json().code).toBe('SCOPE_FORBIDDEN');
+      for (const key of [KEYS.allAdmin, 'legacy-ingest-key']) expect((await ops.inject({ url: '/metrics', headers: bearer(key) })).statusCode, key).toBe(200);
+      expect((await ops.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await ops.close();
+    }
+    const open = await startOpsServer('127.0.0.1', 0, createMetrics(false).registry, () => true);
+    try {
+      expect((await open.inject({ url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await open.close();
+    }
   });
 });
