@@ -15,7 +15,7 @@ export function warnAboutKeys(logger: Logger, server: { stage: string; host: str
       `${server.legacyVariable} is deprecated: its keys open every tenant. Move them to AIOPS_KEYS_FILE with the tenants and scopes each client needs.`);
   }
   if (!server.ring.enabled && !isLoopbackHost(server.host)) {
-    logger.warn({ stage: server.stage, host: server.host },
-      `${server.stage} listens on ${server.host}, beyond loopback, without keys: anyone who reaches it can read and write every tenant. Set AIOPS_KEYS_FILE.`);
+    logger.warn({ host: server.host },
+      `${server.stage} listens on ${server.host}, beyond loopback, without keys: anyone who reaches it has every tenant's access. Set AIOPS_KEYS_FILE.`);
   }
 }
