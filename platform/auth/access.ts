@@ -84,14 +84,14 @@ export function authorize(ring: KeyRing, headers: IncomingHttpHeaders, scope: Sc
 }
 
 /**
- * /metrics names every tenant and service, so when keys are set it needs a key that may already
- * see every tenant: one with tenants "*" (the deprecated variables' keys are such keys) or with
- * the admin scope.
+ * /metrics names every tenant and service, so when keys are set it needs a key that already
+ * spans every tenant: tenants "*", whatever its scopes (the deprecated variables' keys are such
+ * keys). An admin bound to some tenants administers those only, so it is refused here.
  */
 export function authorizeMetrics(ring: KeyRing, headers: IncomingHttpHeaders, realm: AuthRealm): void {
   if (!ring.enabled) return;
   const { key } = authenticate(ring, headers, realm);
-  if (key.tenants !== '*' && !key.scopes.includes('admin')) {
-    throw new AiopsError('SCOPE_FORBIDDEN', `/metrics lists every tenant's names, so it needs a key with tenants "*" or the admin scope; key ${JSON.stringify(key.name)} has neither.`);
+  if (key.tenants !== '*') {
+    throw new AiopsError('SCOPE_FORBIDDEN', `/metrics lists every tenant's names, so it needs a key with tenants "*"; key ${JSON.stringify(key.name)} is bound to ${key.tenants.length} tenant(s).`);
   }
 }

@@ -160,10 +160,11 @@ describe('query API keys bound to tenants and scopes', () => {
     expect((await get('/v1/incidents', basic('team a', KEYS.shopRead))).json().code).toBe('TENANT_INVALID');
   });
 
-  it('serves /metrics only to an all-tenant or admin key; health, page and spec need none', async () => {
+  it('serves /metrics only to an all-tenant key; health, page and spec need none', async () => {
     expect((await get('/metrics', {})).statusCode).toBe(401);
     expect((await get('/metrics', bearer(KEYS.shopRead))).json().code).toBe('SCOPE_FORBIDDEN');
-    for (const key of [KEYS.allAdmin, KEYS.shopAdmin, KEYS.allRead, 'legacy-api-key']) {
+    expect((await get('/metrics', bearer(KEYS.shopAdmin))).json().code).toBe('SCOPE_FORBIDDEN');
+    for (const key of [KEYS.allAdmin, KEYS.allRead, 'legacy-api-key']) {
       expect((await get('/metrics', bearer(key))).statusCode, key).toBe(200);
     }
     for (const url of ['/healthz', '/readyz', '/', '/openapi.json']) expect((await get(url, {})).statusCode, url).toBe(200);
