@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../platform/store/store.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
-import { DEFAULT_TENANT } from '../platform/contracts/common.js';
+import { authorize, authorizeMetrics, bindGrant, grantOf, KeyRing, legacyKeys, type AuthRealm, type KeySpec } from '../platform/auth/index.js';
 import {
   AnomalyListQuery, AnomalyPage, ErrorBody, FeedbackAccepted, FeedbackRequest, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
 import type { Bus } from '../platform/bus/bus.js';
@@ -21,7 +21,10 @@ export interface ApiOptions {
   store: Store;
   metrics: PipelineMetrics;
   logger: Logger;
+  /** Deprecated AIOPS_API_KEYS: all-tenant keys with the read and feedback scopes. */
   apiKeys: string[];
+  /** Keys bound to tenants and scopes (AIOPS_KEYS_FILE, already checked by loadConfig). */
+  keys?: readonly KeySpec[];
   /** Other stages in this process: readiness is theirs too. */
   ready?: () => boolean;
   /** Where POST /v1/feedback publishes verdicts (absent: the endpoint answers 503). */
@@ -30,8 +33,12 @@ export interface ApiOptions {
   requestTimeoutMs?: number;
 }
 
-const TENANT_HEADER = 'x-scope-orgid';
-const TENANT_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+const REALM: AuthRealm = { realm: 'aiops-api', legacyVariable: 'AIOPS_API_KEYS' };
+
+/** The keys the query API accepts: AIOPS_KEYS_FILE plus the deprecated AIOPS_API_KEYS. */
+export function apiKeyRing(options: Pick<ApiOptions, 'apiKeys' | 'keys'>): KeyRing {
+  return new KeyRing([...(options.keys ?? []), ...legacyKeys('AIOPS_API_KEYS', options.apiKeys)]);
+}
 
 export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance> {
   const app = await buildTyped(options);
@@ -47,8 +54,8 @@ async function buildTyped(options: ApiOptions) {
   await app.register(swagger, {
     openapi: {
       info: { title: 'aiops query API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: options.apiKeys.length > 0 ? [{ bearer: [] }] : [],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic', description: 'The tenant as user, the key as password.' } } },
+      security: options.apiKeys.length > 0 || (options.keys ?? []).length > 0 ? [{ bearer: [] }, { basic: [] }] : [],
     },
   });
   app.addSchema(ErrorBody);
@@ -62,37 +69,43 @@ async function buildTyped(options: ApiOptions) {
     return reply.code(500).send({ code: 'INTERNAL', message: 'Internal error; see the server log.' });
   });
 
-  const open = new Set(['/healthz', '/readyz', '/metrics', '/', '/openapi.json']);
-  app.addHook('onRequest', async (req) => {
+  const ring = apiKeyRing(options);
+  const open = new Set(['/healthz', '/readyz', '/', '/openapi.json']);
+  app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (options.apiKeys.length > 0 && !open.has(path)) {
-      const auth = req.headers.authorization ?? '';
-      const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!options.apiKeys.includes(key)) throw new AiopsError('UNAUTHORIZED');
-    }
-    const tenant = req.headers[TENANT_HEADER];
-    if (tenant !== undefined && (typeof tenant !== 'string' || !TENANT_RE.test(tenant))) {
-      throw new AiopsError('BAD_REQUEST', `Header X-Scope-OrgID must be a tenant name ([A-Za-z0-9_.-], at most 128 characters).`);
+    try {
+      if (path === '/metrics') return authorizeMetrics(ring, req.headers, REALM);
+      if (open.has(path)) return;
+      const scope = req.method === 'POST' && path === '/v1/feedback' ? 'feedback' : 'read';
+      bindGrant(req, authorize(ring, req.headers, scope, REALM));
+    } catch (err) {
+      if (isAiopsError(err) && err.code === 'UNAUTHORIZED') reply.header('www-authenticate', String(err.details?.wwwAuthenticate ?? 'Bearer'));
+      throw err;
     }
   });
   app.addHook('preValidation', async (req) => {
     const props = (req.routeOptions.schema?.querystring as { properties?: Record<string, { type?: string; minimum?: number; maximum?: number }> } | undefined)?.properties;
     if (props && req.query && typeof req.query === 'object') checkIntegerParams(req.query as Record<string, unknown>, props);
   });
-  const tenantOf = (headers: Record<string, unknown>): string => (typeof headers[TENANT_HEADER] === 'string' ? (headers[TENANT_HEADER] as string) : DEFAULT_TENANT);
-  const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' } };
+  /** The tenant the auth hook resolved: only a tenant the key opens ever reaches the store. */
+  const tenantOf = (req: object): string => {
+    const grant = grantOf(req);
+    if (!grant) throw new AiopsError('UNAUTHORIZED');
+    return grant.tenant;
+  };
+  const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 403: { $ref: 'ErrorBody#' } };
 
   app.get('/v1/incidents', {
     schema: { summary: 'List incidents, newest first', querystring: IncidentListQuery, response: { 200: IncidentPage, ...errors } },
   }, async (req) => {
     const q = req.query;
-    return store.queryIncidents({ tenant: tenantOf(req.headers), ...q });
+    return store.queryIncidents({ tenant: tenantOf(req), ...q });
   });
 
   app.get('/v1/incidents/:id', {
     schema: { summary: 'One incident with its anomalies', params: Type.Object({ id: Type.String({ maxLength: 256 }) }), response: { 200: IncidentDetail, 404: { $ref: 'ErrorBody#' }, ...errors } },
   }, async (req) => {
-    const tenant = tenantOf(req.headers);
+    const tenant = tenantOf(req);
     const incident = await store.getIncident(tenant, req.params.id);
     if (!incident) throw new AiopsError('NOT_FOUND', `No incident ${req.params.id} for tenant ${tenant}.`);
     const anomalies = await store.queryAnomalies({ tenant, ids: incident.anomalyIds.slice(0, 1000), limit: 1000 });
@@ -102,7 +115,7 @@ async function buildTyped(options: ApiOptions) {
   app.get('/v1/anomalies', {
     schema: { summary: 'List anomalies, newest first', querystring: AnomalyListQuery, response: { 200: AnomalyPage, ...errors } },
   }, async (req) => {
-    const tenant = tenantOf(req.headers);
+    const tenant = tenantOf(req);
     const { incident, ...q } = req.query;
     let ids: string[] | undefined;
     if (incident !== undefined) {
@@ -115,14 +128,14 @@ async function buildTyped(options: ApiOptions) {
 
   app.get('/v1/alerts', {
     schema: { summary: 'List alerts (deduplicated anomalies and ingested Alertmanager alerts), most recently seen first', querystring: AlertListQuery, response: { 200: AlertPage, ...errors } },
-  }, async (req) => store.queryAlerts({ tenant: tenantOf(req.headers), ...req.query }));
+  }, async (req) => store.queryAlerts({ tenant: tenantOf(req), ...req.query }));
 
   app.get('/v1/services', { schema: { summary: 'Services with anomaly counts', response: { 200: ServiceList, ...errors } } }, async (req) => ({
-    items: await store.listServices(tenantOf(req.headers)),
+    items: await store.listServices(tenantOf(req)),
   }));
 
   app.get('/v1/topology', { schema: { summary: 'The current service topology', response: { 200: TopologyBody, ...errors } } }, async (req) =>
-    store.getTopology(tenantOf(req.headers)));
+    store.getTopology(tenantOf(req)));
 
   app.post('/v1/feedback', {
     schema: {
@@ -131,7 +144,7 @@ async function buildTyped(options: ApiOptions) {
       response: { 202: FeedbackAccepted, 404: { $ref: 'ErrorBody#' }, 503: { $ref: 'ErrorBody#' }, ...errors },
     },
   }, async (req, reply) => {
-    const tenant = tenantOf(req.headers);
+    const tenant = tenantOf(req);
     const b = req.body;
     let service = b.service;
     let subject = b.subject;

@@ -1,10 +1,13 @@
-// A dependency-free dashboard: one page that reads the query API.
+// A dependency-free dashboard: one page that reads the query API. The key is typed into the
+// page and kept in sessionStorage (gone when the tab closes), never read from the URL, where it
+// would land in browser history, proxy logs and Referer headers.
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>aiops</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
-header{padding:12px 20px;background:#171a21;border-bottom:1px solid #262b36;display:flex;gap:16px;align-items:center}
+header{padding:12px 20px;background:#171a21;border-bottom:1px solid #262b36;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
+form{display:flex;gap:16px;margin:0}
 main{display:grid;grid-template-columns:minmax(320px,1fr) 2fr;gap:16px;padding:16px}
 .card{background:#171a21;border:1px solid #262b36;border-radius:8px;padding:12px}
 .inc{cursor:pointer;padding:8px;border-radius:6px}.inc:hover{background:#202532}
@@ -13,16 +16,33 @@ table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1p
 input,select,button{background:#0f1115;color:#e6e6e6;border:1px solid #262b36;border-radius:4px;padding:4px 8px}
 </style></head><body>
 <header><b>aiops</b><label>status <select id="status"><option value="">any</option><option>open</option><option>resolved</option></select></label>
-<label>service <input id="service" placeholder="any"></label><button id="go">refresh</button><button id="topo">topology</button><span id="err" class="open"></span></header>
+<label>service <input id="service" placeholder="any"></label>
+<form id="login" onsubmit="return false"><label>key <input id="key" type="password" autocomplete="current-password" placeholder="API key"></label>
+<label>tenant <input id="tenant" placeholder="the key's"></label></form><button id="go">refresh</button><button id="topo">topology</button><span id="err" class="open"></span></header>
 <main><section class="card"><h3>Incidents</h3><div id="list"></div><button id="more" hidden>more</button></section>
 <section class="card"><div id="detail">Select an incident.</div></section></main>
 <script>
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
-const key = new URLSearchParams(location.search).get('key');
-const headers = key ? { authorization: 'Bearer ' + key } : {};
+// Old links carried ?key=: drop it from the address bar and history without using it.
+if (new URLSearchParams(location.search).has('key')) history.replaceState(null, '', location.pathname);
+$('key').value = sessionStorage.getItem('aiops.key') || '';
+$('tenant').value = sessionStorage.getItem('aiops.tenant') || '';
+function headers() {
+  const h = {};
+  const key = $('key').value.trim(), tenant = $('tenant').value.trim();
+  sessionStorage.setItem('aiops.key', key); sessionStorage.setItem('aiops.tenant', tenant);
+  if (key) h.authorization = 'Bearer ' + key;
+  if (tenant) h['x-scope-orgid'] = tenant;
+  return h;
+}
 let cursor;
-async function get(path) { const r = await fetch(path, { headers }); if (!r.ok) throw new Error((await r.json()).message); return r.json(); }
+async function get(path) {
+  const r = await fetch(path, { headers: headers() });
+  if (r.status === 401) $('key').focus();
+  if (!r.ok) throw new Error((await r.json()).message);
+  return r.json();
+}
 async function load(reset) {
   try {
     $('err').textContent = '';
@@ -35,7 +55,7 @@ async function load(reset) {
     for (const i of page.items) {
       const d = document.createElement('div'); d.className = 'inc';
       d.innerHTML = '<span class="' + i.status + '">' + i.status + '</span> ' + esc(i.title) + '<br><small>' + new Date(i.openedAt).toISOString() + ' · ' + i.anomalyCount + ' anomalies</small>';
-      d.onclick = () => show(i.id); $('list').appendChild(d);
+      d.onclick = () => show(i.id).catch((e) => { $('err').textContent = e.message; }); $('list').appendChild(d);
     }
     cursor = page.nextCursor; $('more').hidden = !cursor;
   } catch (e) { $('err').textContent = e.message; }
@@ -60,5 +80,6 @@ async function showTopology() {
   } catch (e) { $('err').textContent = e.message; }
 }
 $('topo').onclick = showTopology;
+$('key').onchange = $('tenant').onchange = () => load(true);
 $('go').onclick = () => load(true); $('more').onclick = () => load(false); load(true);
 </script></body></html>`;

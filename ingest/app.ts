@@ -1,8 +1,9 @@
 // The ingest HTTP app, built apart from listen() so tests drive it with inject(). Health and
-// metrics routes are open; the receivers sit in one scope with Bearer keys and per-key limits.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+// readiness routes are open, /metrics needs an all-tenant key when keys are set; the receivers sit
+// in one scope with tenant- and scope-bound keys (platform/auth) and per-key limits.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
+import { authorize, authorizeMetrics, bindGrant, KeyRing, legacyKeys, parseAuthorization, TENANT_HEADER, type AuthRealm, type Grant } from '../platform/auth/index.js';
 import type { StageContext } from '../platform/runtime/stage.js';
 import { sendError } from './http.js';
 import { requestTimeoutOptions } from '../platform/runtime/request-timeout.js';
@@ -44,22 +45,16 @@ export class RateLimiter {
   }
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Reads the key from `Authorization: Bearer <key>` (or Basic with the key as password, for Promtail and Prometheus). */
+/** The key in an Authorization header (Bearer, or Basic with the key as password). */
 export function presentedKey(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const space = header.indexOf(' ');
-  if (space === -1) return undefined;
-  const scheme = header.slice(0, space).toLowerCase();
-  const value = header.slice(space + 1).trim();
-  if (scheme === 'bearer') return value || undefined;
-  if (scheme === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon === -1 ? undefined : decoded.slice(colon + 1) || undefined;
-  }
-  return undefined;
+  return parseAuthorization(header)?.key;
+}
+
+const REALM: AuthRealm = { realm: 'aiops-ingest', legacyVariable: 'AIOPS_INGEST_API_KEYS' };
+
+/** The keys ingest accepts: AIOPS_KEYS_FILE plus the deprecated AIOPS_INGEST_API_KEYS (all tenants, ingest scope). */
+export function ingestKeyRing(config: AppContext['config']): KeyRing {
+  return new KeyRing([...config.auth.keys, ...legacyKeys('AIOPS_INGEST_API_KEYS', config.ingest.apiKeys)]);
 }
 
 export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions = {}): Promise<FastifyInstance> {
@@ -101,32 +96,46 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
-  app.get('/metrics', async (_req, reply) => {
+  const ring = ingestKeyRing(ctx.config);
+  const refused = (reply: FastifyReply, err: unknown): void => {
+    if (!isAiopsError(err)) return;
+    if (err.code === 'UNAUTHORIZED') {
+      ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'unauthorized' });
+      reply.header('www-authenticate', String(err.details?.wwwAuthenticate ?? 'Bearer'));
+    } else if (err.code === 'TENANT_FORBIDDEN' || err.code === 'SCOPE_FORBIDDEN') {
+      ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'forbidden' });
+    }
+  };
+  app.get('/metrics', async (req, reply) => {
+    try {
+      authorizeMetrics(ring, req.headers, REALM);
+    } catch (err) {
+      refused(reply, err);
+      throw err;
+    }
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
 
-  const keys = cfg.apiKeys.map(digest);
   const limiter = new RateLimiter(cfg.rateLimitPerSecond);
   await app.register(async (scope) => {
     // Every receiver gets the raw bytes: each source checks its own content type and encoding.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.addHook('onRequest', async (req, reply) => {
-      let who = 'anonymous';
-      if (keys.length > 0) {
-        const presented = presentedKey(req.headers.authorization);
-        const d = presented === undefined ? undefined : digest(presented);
-        const ok = d !== undefined && keys.some((k) => timingSafeEqual(k, d));
-        if (!ok) {
-          ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'unauthorized' });
-          reply.header('www-authenticate', 'Bearer realm="aiops-ingest"');
-          throw new AiopsError('UNAUTHORIZED', presented === undefined
-            ? 'A valid API key is required: send Authorization: Bearer <key> (one of AIOPS_INGEST_API_KEYS).'
-            : 'The API key is not one of AIOPS_INGEST_API_KEYS.');
-        }
-        who = d.toString('hex').slice(0, 16);
+      let grant: Grant;
+      try {
+        grant = authorize(ring, req.headers, 'ingest', REALM);
+      } catch (err) {
+        refused(reply, err);
+        throw err;
       }
+      bindGrant(req, grant);
+      // The sources read the tenant from this header: writing the resolved one back means the
+      // key's single tenant or the Basic-auth user applies to every source without each one
+      // re-deciding, and no source can fall back to `default` for a name the key did not open.
+      req.headers[TENANT_HEADER] = grant.tenant;
+      const who = grant.key?.name ?? 'anonymous';
       const wait = limiter.take(who);
       if (wait > 0) {
         ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'rate_limited' });

@@ -2,7 +2,8 @@
 // to the contracts and publish them on the bus.
 import type { FastifyInstance } from 'fastify';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
-import { buildIngestApp } from './app.js';
+import { warnAboutKeys } from '../platform/auth/index.js';
+import { buildIngestApp, ingestKeyRing } from './app.js';
 import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from './publisher.js';
 import { limitStateFor } from './limits.js';
 import { SyslogListeners } from './syslog.js';
@@ -27,6 +28,7 @@ export const ingestStage: StageModule = {
     let stopping = false;
     const { syslogTcpPort, syslogUdpPort } = ctx.config.ingest;
     const ports = { tcp: syslogTcpPort || undefined, udp: syslogUdpPort || undefined };
+    warnAboutKeys(ctx.logger, { stage: 'ingest', host: ctx.config.ingest.host, ring: ingestKeyRing(ctx.config), legacyVariable: 'AIOPS_INGEST_API_KEYS' });
     const publisher = new Publisher(ctx.bus, ctx.metrics, ctx.logger, DEFAULT_PUBLISHER_OPTIONS);
     const app: FastifyInstance = await buildIngestApp(ctx, { isReady: () => ready && !stopping, sharedPublisher: publisher });
     const syslog = new SyslogListeners({

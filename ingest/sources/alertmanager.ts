@@ -2,6 +2,7 @@
 // Anomaly records (signal 'alert') the correlator folds into incidents. Firing alerts score 1;
 // resolved ones are forwarded with score 0 and evidence status=resolved.
 import { Anomaly as AnomalySchema, TOPICS, type Anomaly, type Attributes } from '../../platform/contracts/index.js';
+import { grantOf, isTenantName } from '../../platform/auth/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, rawBody, requireMediaType, utf8 } from '../http.js';
 import { RecordError, ingestId, attributeValue, parseTimestamp, requestTenant } from '../normalize.js';
@@ -29,7 +30,11 @@ export function alertSubject(labels: Attributes): string {
 
 const ZERO_TIME = /^0001-01-01/;
 
-export function alertToAnomaly(alert: unknown, group: Record<string, unknown>, tenantDefault: string, now: number): Anomaly {
+export function alertToAnomaly(
+  alert: unknown, group: Record<string, unknown>, tenantDefault: string, now: number,
+  /** Whether the request's key may write a tenant the `tenant` label names (default: any). */
+  mayWrite: (tenant: string) => boolean = () => true,
+): Anomaly {
   if (!isObject(alert)) throw new RecordError('not_an_object', 'alert: expected an object');
   const labels = { ...labelsOf(group.commonLabels, 'commonLabels'), ...labelsOf(alert.labels, 'labels') };
   if (!labels.alertname) throw new RecordError('missing_field', 'labels.alertname: required');
@@ -40,7 +45,10 @@ export function alertToAnomaly(alert: unknown, group: Record<string, unknown>, t
   const startsAt = parseTimestamp(alert.startsAt, now, 'startsAt');
   const endsRaw = typeof alert.endsAt === 'string' && !ZERO_TIME.test(alert.endsAt) ? alert.endsAt : undefined;
   const ts = firing ? startsAt : parseTimestamp(endsRaw, now, 'endsAt');
-  const tenant = /^[A-Za-z0-9_.-]{1,128}$/.test(labels.tenant ?? '') ? labels.tenant! : tenantDefault;
+  // The `tenant` label routes an alert only into a tenant the key opens; otherwise it is ignored
+  // (kept as label.tenant in the evidence) and the alert stays in the request's tenant, so one
+  // tenant's Alertmanager cannot put alerts into another tenant's open incident.
+  const tenant = isTenantName(labels.tenant) && mayWrite(labels.tenant) ? labels.tenant : tenantDefault;
   const service = (labels.service || labels.job || labels.app || 'unknown_service').slice(0, 256);
   const subject = alertSubject(labels);
   const evidence: Attributes = { status, ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`label.${k}`.slice(0, 256), v])) };
@@ -75,7 +83,7 @@ export const alertmanagerSource: HttpSource = {
       const batch = new Batch();
       group.alerts.forEach((a: unknown, i: number) => {
         try {
-          batch.anomalies.push(alertToAnomaly(a, group, tenant, now));
+          batch.anomalies.push(alertToAnomaly(a, group, tenant, now, grantOf(req)?.mayUse));
         } catch (err) {
           if (!(err instanceof RecordError)) throw err;
           batch.reject({ line: i + 1, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic: TOPICS.anomalies, payload: JSON.stringify(a) ?? '', tenant });

@@ -7,6 +7,7 @@ import { decodeContentEncoding, isObject, rawBody, requireMediaType, utf8 } from
 import { RecordError, changeId, optionalString, parseTenant, parseTimestamp, requestTenant, requiredString, toAttributes } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeKind, checked } from '../records.js';
+import { grantOf } from '../../platform/auth/index.js';
 import { limitStateFor, parseJsonWithin } from '../limits.js';
 import { replyWithReport } from './ndjson.js';
 import type { HttpSource, SourceContext } from './source.js';
@@ -75,7 +76,13 @@ async function handle(
   const batch = new Batch();
   items.forEach((item, i) => {
     try {
-      batch.changes.push(build(item, tenant, now));
+      const change = build(item, tenant, now);
+      // As for NDJSON lines: a record's own tenant never widens the key (platform/auth).
+      if (change.tenant !== tenant && grantOf(req)?.mayUse(change.tenant) === false) {
+        batch.reject({ line: i + 1, code: 'TENANT_FORBIDDEN', reason: 'tenant_forbidden', message: `tenant ${JSON.stringify(change.tenant)} is not one this key may write`, topic: TOPICS.changes, payload: JSON.stringify(item) ?? '', tenant });
+        return;
+      }
+      batch.changes.push(change);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       batch.reject({ line: i + 1, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic: TOPICS.changes, payload: JSON.stringify(item) ?? '', tenant });

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TOPICS, type TopicName } from '../../platform/contracts/index.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { decodeContentEncoding, isObject, isValidUtf8, rawBody, requireMediaType, sendError, utf8 } from '../http.js';
+import { grantOf } from '../../platform/auth/index.js';
 import { RecordError, requestTenant } from '../normalize.js';
 import { Batch } from '../publisher.js';
 import { changeFromJson, logFromJson, metricFromJson, type BuildContext } from '../records.js';
@@ -63,13 +64,25 @@ function eachLine(body: Buffer, visit: (n: number, text: string | undefined, raw
   }
 }
 
-export function decodeNdjson(body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean, state?: LimitState): void {
+export function decodeNdjson(
+  body: Buffer, kind: Kind, ctx: BuildContext, batch: Batch, jsonArray: boolean,
+  /** Whether the request's key may write a tenant a line names (default: any). */
+  mayWrite: (tenant: string) => boolean = () => true,
+  /** The ingest limits each record is held to as it is built (absent: only JSON depth 64). */
+  state?: LimitState,
+): void {
   const { topic, add } = KINDS[kind];
   const limits = state?.limits ?? { maxJsonDepth: 64 };
   if (state) markRecordsChecked(batch);
   const one = (n: number, value: unknown, payload: string): void => {
     try {
       if (!isObject(value)) throw new RecordError('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+      // A line's own tenant never widens the key: a line naming a tenant the key does not open is
+      // refused on its own (the rest of the request still counts), not re-filed under the header's.
+      if (typeof value.tenant === 'string' && value.tenant !== ctx.tenant && !mayWrite(value.tenant)) {
+        batch.reject({ line: n, code: 'TENANT_FORBIDDEN', reason: 'tenant_forbidden', message: `tenant ${JSON.stringify(value.tenant.slice(0, 64))} is not one this key may write`, topic, payload, tenant: ctx.tenant });
+        return;
+      }
       const v = add(batch, value, ctx, state);
       if (v) batch.reject({ line: n, code: v.code, reason: v.reason, message: v.message, topic, payload, tenant: ctx.tenant });
     } catch (err) {
@@ -140,8 +153,10 @@ export async function replyWithReport(
     const message = first
       ? `No record was accepted: ${batch.rejected.length} rejected; first, ${component === 'ndjson' ? 'line' : 'record'} ${first.line}: ${first.message}`
       : 'The body holds no records; send one JSON object per line.';
-    // The first refusal's code names the limit or the problem (LABEL_LIMIT_EXCEEDED, TIMESTAMP_TOO_NEW, ...).
-    return sendError(reply, new AiopsError(first?.code ?? 'BAD_REQUEST', message), report);
+    // Only refused tenants: the request as a whole is a cross-tenant write, so 403.
+    const forbidden = batch.rejected.length > 0 && batch.rejected.every((r) => r.code === 'TENANT_FORBIDDEN');
+    // Otherwise the first refusal's code names the limit or the problem (LABEL_LIMIT_EXCEEDED, TIMESTAMP_TOO_NEW, ...).
+    return sendError(reply, new AiopsError(forbidden ? 'TENANT_FORBIDDEN' : first?.code ?? 'BAD_REQUEST', message), report);
   }
   if (cleanStatus === 204 && batch.rejected.length === 0) return reply.code(204).send();
   return reply.code(200).send(report);
@@ -158,7 +173,7 @@ export const ndjsonSource: HttpSource = {
         const batch = new Batch();
         const build: BuildContext = { tenant: requestTenant(req.headers['x-scope-orgid']), now: Date.now() };
         const jsonArray = type === 'application/json' && body.length > 0 && firstNonSpace(body) === 0x5b;
-        decodeNdjson(body, kind, build, batch, jsonArray, limitStateFor(ctx.config));
+        decodeNdjson(body, kind, build, batch, jsonArray, grantOf(req)?.mayUse, limitStateFor(ctx.config));
         return replyWithReport(req, reply, ctx, batch, 'ndjson');
       });
     }

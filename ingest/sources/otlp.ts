@@ -19,6 +19,7 @@ const MEDIA = [...PROTOBUF, 'application/json'];
 /** google.rpc.Code for each HTTP status OTLP clients act on. */
 function grpcCode(status: number): number {
   if (status === 401) return 16; // UNAUTHENTICATED
+  if (status === 403) return 7; // PERMISSION_DENIED
   if (status === 429) return 8; // RESOURCE_EXHAUSTED
   if (status === 503) return 14; // UNAVAILABLE
   if (status >= 500) return 13; // INTERNAL

@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
+import { loadKeysFile, type KeySpec } from '../auth/keys-file.js';
 import type { IngestLimits } from '../../ingest/limits.js';
 
 export interface AiopsConfig {
@@ -27,6 +28,8 @@ export interface AiopsConfig {
   checkpointIntervalMs: number;
   /** One sub-directory per service with a trained session model (detectors/sessions). */
   sessionModelsDir: string;
+  /** Keys bound to tenants and scopes (AIOPS_KEYS_FILE), checked at load; digests only. */
+  auth: { keysFile: string | undefined; keys: KeySpec[] };
 }
 
 interface Variable {
@@ -53,14 +56,14 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_CLICKHOUSE_PASSWORD', default: '', description: 'ClickHouse password.' },
   { name: 'AIOPS_INGEST_HOST', default: '127.0.0.1', description: 'Address the ingest receivers listen on.' },
   { name: 'AIOPS_INGEST_PORT', default: '4318', description: 'HTTP port of the ingest receivers (OTLP/HTTP default port).' },
-  { name: 'AIOPS_INGEST_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by ingest; empty accepts unauthenticated requests.' },
+  { name: 'AIOPS_INGEST_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by ingest, each opening every tenant with the ingest scope; empty (and no AIOPS_KEYS_FILE) accepts unauthenticated requests.' },
   { name: 'AIOPS_INGEST_BODY_LIMIT', default: '10485760', description: 'Largest accepted request body in bytes; larger bodies get 413.' },
   { name: 'AIOPS_INGEST_RATE_LIMIT', default: '0', description: 'Requests per second allowed per ingest key (0 = unlimited).' },
   { name: 'AIOPS_SYSLOG_TCP_PORT', default: '0', description: 'TCP port for syslog (RFC 5424/3164, octet counting or newline framing); 0 = off.' },
   { name: 'AIOPS_SYSLOG_UDP_PORT', default: '0', description: 'UDP port for syslog (RFC 5424/3164, one message per datagram); 0 = off.' },
   { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
   { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
-  { name: 'AIOPS_API_KEYS', default: '', description: 'Comma-separated Bearer keys accepted by the query API; empty disables auth.' },
+  { name: 'AIOPS_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by the query API, each opening every tenant with the read and feedback scopes; empty (and no AIOPS_KEYS_FILE) disables auth.' },
   { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of stages without their own HTTP server (detect, correlate, sink); 0 disables it.' },
   { name: 'AIOPS_TOPOLOGY_FILE', default: '', description: 'JSON topology file (services, dependency edges, owners) published at start.' },
   { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
@@ -73,6 +76,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_GROUP_INTERVAL_MS', default: '300000', description: 'Changes to a notified incident are sent at most this often.' },
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
+  { name: 'AIOPS_KEYS_FILE', default: '', description: 'JSON file of API keys bound to tenants and scopes: each key has a `name`, a `key` or its `sha256`, `tenants` (a list, or `"*"`) and `scopes` (`ingest`, `read`, `feedback`, `admin`); checked at start, used by ingest and the query API (README "Keys and limits").' },
   { name: 'AIOPS_INGEST_MAX_LABELS_PER_SERIES', default: '30', description: 'Labels on one metric series or alert; more is refused per record with LABEL_LIMIT_EXCEEDED (Mimir max_label_names_per_series).' },
   { name: 'AIOPS_INGEST_MAX_LABEL_NAME_LENGTH', default: '1024', description: 'Longest label name; longer is refused per record with LABEL_LIMIT_EXCEEDED.' },
   { name: 'AIOPS_INGEST_MAX_LABEL_VALUE_LENGTH', default: '2048', description: 'Longest label value; longer is refused per record with LABEL_LIMIT_EXCEEDED.' },
@@ -174,6 +178,10 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
 
+  const keysFile = get('AIOPS_KEYS_FILE');
+  const keysLoaded = keysFile === undefined ? { keys: [], problems: [] } : loadKeysFile(keysFile);
+  problems.push(...keysLoaded.problems);
+
   const dataDir = get('AIOPS_DATA_DIR') ?? '.data';
   const config: AiopsConfig = {
     bus,
@@ -239,6 +247,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
     sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),
+    auth: { keysFile, keys: keysLoaded.keys },
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });

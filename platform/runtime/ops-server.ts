@@ -1,9 +1,22 @@
 // /metrics, /healthz and /readyz for stages that have no HTTP server of their own.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { authorizeMetrics, KeyRing } from '../auth/index.js';
+import { isAiopsError } from '../errors/aiops-error.js';
 
-export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean): Promise<FastifyInstance> {
+export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean, keys = new KeyRing([])): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  // /metrics names tenants and services: the same key rule as on ingest and the API.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.split('?')[0] !== '/metrics') return;
+    try {
+      authorizeMetrics(keys, req.headers, { realm: 'aiops-ops', legacyVariable: 'AIOPS_API_KEYS' });
+    } catch (err) {
+      if (!isAiopsError(err)) throw err;
+      if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', String(err.details?.wwwAuthenticate ?? 'Bearer'));
+      return reply.code(err.statusCode).send({ code: err.code, message: err.message });
+    }
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
   app.get('/metrics', async (_req, reply) => {

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type PipelineMetrics } from '../telemetry/metrics.js';
 import { startOpsServer } from './ops-server.js';
+import { opsKeyRing } from '../auth/index.js';
 import type { RunningStage, StageModule } from './stage.js';
 
 export interface Pipeline {
@@ -62,7 +63,7 @@ export async function runStages(modules: readonly StageModule[], config: AiopsCo
     }
     const servesHttp = modules.some((m) => m.name === 'api' || m.name === 'ingest');
     if ((options.opsServer ?? true) && !servesHttp && config.opsPort > 0) {
-      ops = await startOpsServer(config.api.host, config.opsPort, metrics.registry, ready);
+      ops = await startOpsServer(config.api.host, config.opsPort, metrics.registry, ready, opsKeyRing(config));
     }
   } catch (err) {
     await stop().catch(() => {});

@@ -79,7 +79,8 @@ export function apiContract(name: string, openStore: () => Promise<Store>): void
       expect(badTenant.statusCode).toBe(400);
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: auth });
       expect(metrics.body).toContain('aiops_component_received_events_total');
       const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
       expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/incidents', '/v1/incidents/{id}', '/v1/anomalies', '/v1/services', '/v1/topology']));

@@ -5,7 +5,7 @@ import { RateLimiter, presentedKey } from '../../ingest/app.js';
 const line = JSON.stringify({ ts: 1, service: 'a', body: 'x' });
 
 describe('ingest API keys and rate limits', () => {
-  it('requires a configured Bearer key on receivers but not on health and metrics', async () => {
+  it('requires a configured key on receivers and metrics but not on health', async () => {
     const h = await ingestHarness({ AIOPS_INGEST_API_KEYS: 'key-one,key-two' });
     try {
       const post = (headers: Record<string, string>) => h.app.inject({ method: 'POST', url: '/v1/ndjson/logs', headers: { 'content-type': 'application/x-ndjson', ...headers }, payload: line });
@@ -19,7 +19,9 @@ describe('ingest API keys and rate limits', () => {
       expect((await post({ authorization: 'Bearer key-two' })).statusCode).toBe(200);
       expect((await post({ authorization: `Basic ${Buffer.from('promtail:key-one').toString('base64')}` })).statusCode).toBe(200);
       expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-      expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(200);
+      // /metrics names every tenant: with keys set it needs one (these all-tenant keys will do).
+      expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(401);
+      expect((await h.app.inject({ url: '/metrics', headers: { authorization: 'Bearer key-one' } })).statusCode).toBe(200);
       // OTLP answers in its own error format.
       const otlp = await h.app.inject({ method: 'POST', url: '/v1/logs', headers: { 'content-type': 'application/json' }, payload: '{}' });
       expect(otlp.statusCode).toBe(401);
