@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
 import { loadKeysFile, type KeySpec } from '../auth/keys-file.js';
-import type { IngestLimits } from '../../ingest/limits.js';
+import type { IngestLimits } from './ingest-limits.js';
 
 export interface AiopsConfig {
   bus: 'memory' | 'kafka';
