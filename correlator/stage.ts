@@ -233,7 +233,7 @@ export const correlateStage: StageModule = {
         } else if (r.topic === TOPICS.anomalies) {
           const s = await tenantState(r.value.tenant, r.partition);
           // A replay of what the checkpoint already holds: folded and counted once.
-          if (s.grouper.hasSeen(r.value.id)) continue;
+          if (s.grouper.hasSeen(r.value)) continue;
           // Services seen in anomalies join the graph so later topology learning can place them.
           s.topology.graph.addService(r.value.service);
           s.grouper.add([r.value], s.topology.graph);

@@ -20,6 +20,10 @@ export interface AiopsConfig {
   checkpointIntervalMs: number;
   /** One sub-directory per service with a trained session model (detectors/sessions). */
   sessionModelsDir: string;
+  /** Anomaly episodes (detectors/episodes.ts), in event time. */
+  episodes: { updateEveryMs: number; closeAfterMs: number };
+  /** Extra series-significance rules (detectors/significance.ts). */
+  significanceFile: string | undefined;
 }
 
 interface Variable {
@@ -67,6 +71,9 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
   { name: 'AIOPS_SESSION_MODELS_DIR', default: '<AIOPS_DATA_DIR>/models/sessions', description: 'Session models loaded by the detect stage at start: one sub-directory per service, named after it (`aiops train-sessions --out <dir>/<service>`); log lines of that service with a `sessionId` are scored by it.' },
+  { name: 'AIOPS_EPISODE_UPDATE_MS', default: '60000', description: 'An open anomaly episode is published again (peak, points, latest value) at most this often, in event time.' },
+  { name: 'AIOPS_EPISODE_CLOSE_AFTER_MS', default: '300000', description: 'An anomaly episode closes after its series has been back in band (or silent) this long, in event time; a later deviation opens a new episode.' },
+  { name: 'AIOPS_SIGNIFICANCE_FILE', default: '', description: 'JSON file of series-significance rules tried before the defaults (detectors/README.md); internal series never open an incident alone.' },
 ];
 
 type Source = Record<string, string | undefined>;
@@ -155,6 +162,8 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
 
+  const significanceFile = get('AIOPS_SIGNIFICANCE_FILE');
+  if (significanceFile !== undefined && !existsSync(significanceFile)) problems.push(`AIOPS_SIGNIFICANCE_FILE: ${significanceFile} does not exist`);
   const dataDir = get('AIOPS_DATA_DIR') ?? '.data';
   const config: AiopsConfig = {
     bus,
@@ -205,6 +214,11 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
     sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),
+    episodes: {
+      updateEveryMs: int('AIOPS_EPISODE_UPDATE_MS', 60_000, 1_000, 86_400_000),
+      closeAfterMs: int('AIOPS_EPISODE_CLOSE_AFTER_MS', 300_000, 1_000, 7 * 86_400_000),
+    },
+    significanceFile,
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
