@@ -12,7 +12,10 @@
 //            comes after a silence longer than that (the series went away meanwhile); published
 //            once more with status `closed`. A later anomalous point opens a new episode.
 // The state is small and JSON-serialisable: it rides in the series' detector checkpoint.
-import type { AnomalyEpisode } from '../platform/contracts/events.js';
+import type { Anomaly, AnomalyEpisode, Significance } from '../platform/contracts/events.js';
+import { stableId } from '../platform/contracts/ids.js';
+import type { SeriesVerdict } from './metrics/series-detector.js';
+import type { SustainedVerdict } from './sustained-deviation.js';
 
 export interface EpisodeRule {
   /** Least event time between two publications of one open episode. */
@@ -134,4 +137,33 @@ export function stepEpisode(state: EpisodeState | undefined, ts: number, point: 
   }
   if (s && s.pending && ts - s.publishedAt >= rule.updateEveryMs) emissions.push(publish(s, ts, 'open'));
   return { state: s, emissions };
+}
+
+/** One anomalous point from the detector's and the paging rule's verdicts. */
+export function episodePoint(ts: number, v: SeriesVerdict, s: SustainedVerdict, evidence: Record<string, string>): EpisodePoint {
+  if (s.detector === 'sustained-deviation') evidence = { ...evidence, consecutive_points_outside_band: String(s.run) };
+  return { ts, observed: v.observed, expected: v.expected, lower: v.lower, upper: v.upper, direction: v.direction, detector: s.detector, score: Math.min(1, Math.max(0, s.score)), evidence };
+}
+
+/** The episode id of a series (its key) opened at `openedAt`: a replay maps to the same one. */
+export const episodeId = (tenant: string, key: string, openedAt: number): string => stableId('an', tenant, key, openedAt);
+
+/**
+ * The anomaly published for one step of an episode. Its id is the episode's (for the opening
+ * point, the id the per-point anomaly had); `ts` is the opening time; the values are the peak
+ * point's, so a consumer that ignores `episode` still sees the worst of it.
+ */
+export function episodeAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], e: EpisodeEmission, significance?: Significance): Anomaly {
+  const id = episodeId(tenant, key, e.episode.openedAt);
+  const p = e.peak;
+  const a: Anomaly = {
+    id, tenant, ts: e.episode.openedAt, service, signal, subject,
+    detector: p.detector,
+    score: e.episode.peakScore,
+    observed: p.observed, expected: p.expected, lower: p.lower, upper: p.upper, direction: p.direction,
+    evidence: { ...p.evidence },
+    episode: { id, ...e.episode },
+  };
+  if (significance) a.significance = significance;
+  return a;
 }

@@ -22,7 +22,7 @@ import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { registerSessionMetrics } from './sessions/metrics.js';
 import { RequestVolumes, isRequestVolume } from './request-volume.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
-import { DEFAULT_EPISODE_RULE, stepEpisode, type EpisodeEmission, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
+import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
 import { loadSignificanceFile, significanceClassifier, type SignificanceClassifier } from './significance.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
@@ -210,41 +210,6 @@ function applyToSeries(state: SeriesState, f: Feedback): boolean {
   return true;
 }
 
-/** One anomalous point, in the shape an episode keeps (the peak point's values are published). */
-function episodePoint(ts: number, v: SeriesVerdict, s: SustainedVerdict, evidence: Record<string, string>): EpisodePoint {
-  if (s.detector === 'sustained-deviation') evidence = { ...evidence, consecutive_points_outside_band: String(s.run) };
-  return { ts, observed: v.observed, expected: v.expected, lower: v.lower, upper: v.upper, direction: v.direction, detector: s.detector, score: Math.min(1, Math.max(0, s.score)), evidence };
-}
-
-/**
- * The anomaly published for one step of an episode. Its id is the episode's, derived from the
- * series and the opening time (as the per-point id was, for the opening point), so a replay
- * maps to the same episode; `ts` is the opening time, the values are the peak point's.
- */
-function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], e: EpisodeEmission, significance: Anomaly['significance']): Anomaly {
-  const id = stableId('an', tenant, key, e.episode.openedAt);
-  const p = e.peak;
-  const a: Anomaly = {
-    id,
-    tenant,
-    ts: e.episode.openedAt,
-    service,
-    signal,
-    subject,
-    detector: p.detector,
-    score: e.episode.peakScore,
-    observed: p.observed,
-    expected: p.expected,
-    lower: p.lower,
-    upper: p.upper,
-    direction: p.direction,
-    evidence: { ...p.evidence },
-    episode: { id, ...e.episode },
-  };
-  if (significance) a.significance = significance;
-  return a;
-}
-
 /**
  * Runs detection over one batch; pure apart from the banks. Exported for tests and the demo.
  * With `sessions` (and `templates`, whose miner gives the event ids), log lines with a sessionId
@@ -318,7 +283,7 @@ export async function detectBatch(
       const subject = seriesSubject(p.name, p.labels);
       const significance = bank.significance.classify(subject);
       for (const e of step.emissions) {
-        const a = toAnomaly(p.tenant, p.service, key, subject, 'metric', e, significance);
+        const a = episodeAnomaly(p.tenant, p.service, key, subject, 'metric', e, significance);
         out.push(a);
         pending.push({ a, peak: e.peak });
         pendingFrom = Math.min(pendingFrom, e.peak.ts);
@@ -350,7 +315,7 @@ export async function detectBatch(
       if (step.state) s.episode = step.state;
       else delete s.episode;
       // An error ratio is an error signal, whatever the service's series are called.
-      for (const e of step.emissions) out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
+      for (const e of step.emissions) out.push(episodeAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
     }
   }
   return out;
