@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodeEmission, type EpisodeState } from '../../detectors/episodes.js';
 import type { SeriesVerdict } from '../../detectors/metrics/series-detector.js';
 import type { SustainedVerdict } from '../../detectors/sustained-deviation.js';
-import type { Anomaly } from '../../platform/contracts/events.js';
+import type { Anomaly, MetricPoint } from '../../platform/contracts/events.js';
+import { SeriesBank, detectBatch } from '../../detectors/stage.js';
 import { Anomaly as AnomalySchema } from '../../platform/contracts/events.js';
 import { validate } from '../../platform/contracts/validate.js';
 
@@ -109,5 +110,35 @@ describe('anomaly episodes', () => {
     // The sustained run restarts at 0 in the second half, which changes the evidence only.
     const strip = (e: EpisodeEmission) => ({ id: toAnomaly(e).id, ...e.episode });
     expect([...part1.emitted, ...part2.emitted].map(strip)).toEqual(whole.emitted.map(strip));
+  });
+});
+
+describe('the detect stage publishes episodes', () => {
+  const points = (name: string): MetricPoint[] => {
+    const out: MetricPoint[] = [];
+    // Two hours of 5 s points around 100, then 30 minutes at 500.
+    for (let i = 0; i < 1440 + 360; i++) {
+      const ts = T0 + i * 5 * SEC;
+      const value = (i < 1440 ? 100 : 500) + 3 * Math.sin(i / 7) + ((i * 7919) % 13) / 13;
+      out.push({ id: `p${i}`, tenant: 'default', ts, service: 'api', name, kind: 'gauge', value, labels: {} });
+    }
+    return out;
+  };
+
+  it('folds a 5 s series out of band into a few episodes, the same ones on a replay, classified by name', async () => {
+    const run1 = await detectBatch(new SeriesBank(undefined), points('process_virtual_memory_bytes'), []);
+    const run2 = await detectBatch(new SeriesBank(undefined), points('process_virtual_memory_bytes'), []);
+    expect(run2).toEqual(run1);
+    expect(run1.length).toBeGreaterThan(0);
+    expect(run1.every((a) => a.significance === 'internal' && a.episode?.id === a.id)).toBe(true);
+    const newest = new Map<string, Anomaly>();
+    for (const a of run1) newest.set(a.id, a);
+    const anomalousPoints = [...newest.values()].reduce((n, a) => n + a.episode!.points, 0);
+    // At most one publication a minute per episode (12 points), plus its opening and closing.
+    expect(run1.length).toBeLessThanOrEqual(Math.ceil(anomalousPoints / 12) + 2 * newest.size);
+    expect(newest.size).toBeLessThan(anomalousPoints);
+    const latency = await detectBatch(new SeriesBank(undefined), points('http_server_request_duration_seconds'), []);
+    expect(latency.length).toBeGreaterThan(0);
+    expect(latency.every((a) => a.significance === 'golden')).toBe(true);
   });
 });
