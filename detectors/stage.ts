@@ -4,14 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Anomaly, Feedback, LogRecord, MetricPoint } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
-import { stableId } from '../platform/contracts/ids.js';
 import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
-import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
+import { SeriesDetector } from './metrics/series-detector.js';
 import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState } from './log-error-rate.js';
@@ -21,7 +20,7 @@ import { registerTemplateMinerMetrics } from './logs/index.js';
 import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { registerSessionMetrics } from './sessions/metrics.js';
 import { RequestVolumes, isRequestVolume } from './request-volume.js';
-import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
+import { applySustainedRule, type SustainedState } from './sustained-deviation.js';
 import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
 import { loadSignificanceFile, significanceClassifier, type SignificanceClassifier } from './significance.js';
 
