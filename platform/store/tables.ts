@@ -142,11 +142,9 @@ export function alertFromRow(r: Row): Alert {
 }
 
 /**
- * Columns added by migration 0002 (anomaly episodes): an episode is one row, its id and `ts`
- * (the opening time) fixed, rewritten by each newer `episode_version` (0: an anomaly without an
- * episode). DuckDB keeps the highest version; a ClickHouse table created before 0002 has no
- * version in its ReplacingMergeTree and keeps the last row inserted, which is the newest as the
- * detector publishes an episode's versions in order (and the sink keeps the newest of a batch).
+ * Columns of the episode layout (migration 0002): an episode is one row, its id and `ts` (the
+ * opening time) fixed, rewritten by each newer `episode_version` (0: an anomaly without an
+ * episode); both stores keep the highest version.
  */
 export const ANOMALY_EPISODE_COLUMNS: ReadonlyArray<Column<Anomaly>> = [
   col('episode_version', 'int', (r) => r.episode?.version ?? 0),
@@ -161,8 +159,13 @@ export const ANOMALY_EPISODE_COLUMNS: ReadonlyArray<Column<Anomaly>> = [
   col('significance', 'string', (r) => r.significance ?? ''),
 ];
 
+/**
+ * A new table rather than new columns: ClickHouse fixes a ReplacingMergeTree's version column at
+ * creation, and CREATE TABLE IF NOT EXISTS stays safe when several stages migrate at once (ALTER
+ * ... ADD COLUMN is not, and ClickHouse 18 has no IF NOT EXISTS for it). 0002 copies `anomalies`.
+ */
 export const ANOMALIES: TableDef<Anomaly> = {
-  name: 'anomalies',
+  name: 'anomalies_v2',
   key: ['tenant', 'id'],
   orderBy: ['tenant', 'ts', 'id'],
   version: 'episode_version',

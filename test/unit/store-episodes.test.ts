@@ -1,10 +1,9 @@
 // The store keeps one row per anomaly episode, its newest version, and a store created before
-// episodes existed gains the columns by migration 0002.
+// episodes existed moves to the episode table by migration 0002.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../platform/store/duckdb-store.js';
 import type { Store } from '../../platform/store/store.js';
 import type { Anomaly } from '../../platform/contracts/events.js';
-import { ANOMALY_EPISODE_COLUMNS } from '../../platform/store/tables.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const MIN = 60_000;
@@ -39,21 +38,23 @@ describe('anomaly episodes in the store', () => {
     expect((await store.listServices('t')).find((s) => s.name === 'api')?.anomalies).toBe(1);
   });
 
-  it('migration 0002 adds the episode columns to a store made before it, and old rows read back without an episode', async () => {
+  it('migration 0002 moves a store made before it to the episode layout, old anomalies kept without an episode', async () => {
     store = await DuckDbStore.open(':memory:');
     await store.migrate();
-    // Back to the 0001 layout: without the episode columns, migration 2 not applied.
-    for (const c of ANOMALY_EPISODE_COLUMNS) await command(store, `ALTER TABLE anomalies DROP COLUMN ${c.name}`);
+    // Back to the 0001 layout: migration 2 not applied, an anomaly in the 0001 table.
+    await command(store, 'DROP TABLE anomalies_v2');
     await command(store, 'DELETE FROM schema_migrations WHERE version = 2');
     await command(store, `INSERT INTO anomalies (tenant, id, day, ts, service, signal, subject, detector, score, observed, expected, lower, upper, direction, evidence_keys, evidence_values)
-      VALUES ('t', 'an_old', '2026-10-31', ${T0 - MIN}, 'api', 'metric', 'latency', 'htm', 0.7, 2, 1, 0.5, 1.5, 'up', [], [])`);
+      VALUES ('t', 'an_old', '2026-10-31', ${T0 - MIN}, 'api', 'metric', 'latency', 'htm', 0.7, 2, 1, 0.5, 1.5, 'up', ['why'], ['above band'])`);
     expect(await store.migrate()).toEqual(['0002_anomaly_episodes']);
     await store.insertAnomalies([version(2)]);
     const items = (await store.queryAnomalies({ tenant: 't', limit: 10 })).items;
     expect(items.map((a) => a.id).sort()).toEqual(['an_ep1', 'an_old']);
-    const old = items.find((a) => a.id === 'an_old')!;
-    expect(old.episode).toBeUndefined();
-    expect(old.significance).toBeUndefined();
+    expect(items.find((a) => a.id === 'an_old')).toEqual({
+      id: 'an_old', tenant: 't', ts: T0 - MIN, service: 'api', signal: 'metric', subject: 'latency', detector: 'htm',
+      score: 0.7, observed: 2, expected: 1, lower: 0.5, upper: 1.5, direction: 'up', evidence: { why: 'above band' },
+    });
     expect(items.find((a) => a.id === 'an_ep1')).toEqual(version(2));
+    expect(await store.migrate()).toEqual([]);
   });
 });
