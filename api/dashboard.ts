@@ -54,7 +54,7 @@ async function load(reset) {
     const page = await get('/v1/incidents?' + p);
     for (const i of page.items) {
       const d = document.createElement('div'); d.className = 'inc';
-      d.innerHTML = '<span class="' + i.status + '">' + i.status + '</span> ' + esc(i.title) + '<br><small>' + new Date(i.openedAt).toISOString() + ' · ' + i.anomalyCount + ' anomalies</small>';
+      d.innerHTML = '<span class="' + i.status + '">' + i.status + '</span> ' + esc(i.title) + '<br><small>' + new Date(i.openedAt).toISOString() + ' · ' + i.anomalyCount + ' anomaly episodes</small>';
       d.onclick = () => show(i.id).catch((e) => { $('err').textContent = e.message; }); $('list').appendChild(d);
     }
     cursor = page.nextCursor; $('more').hidden = !cursor;
@@ -66,7 +66,7 @@ async function show(id) {
   const an = anomalies.slice(0, 50).map((a) => '<tr><td>' + new Date(a.ts).toISOString() + '</td><td>' + esc(a.service) + '</td><td><code>' + esc(a.subject) + '</code></td><td>' + a.observed.toFixed(2) + ' vs ' + a.expected.toFixed(2) + ' [' + a.lower.toFixed(2) + ', ' + a.upper.toFixed(2) + ']</td><td>' + a.score.toFixed(3) + '</td></tr>').join('');
   $('detail').innerHTML = '<h3>' + esc(i.title) + '</h3><p>Affected: ' + esc(i.services.join(', ')) + '<br>User-facing: ' + esc(i.userFacing.join(', ') || 'none') + '</p>' +
     '<h4>Probable root causes</h4><table><tr><th>#</th><th>service</th><th>evidence</th></tr>' + rc + '</table>' +
-    '<h4>Anomalies (' + i.anomalyCount + ')</h4><table><tr><th>time</th><th>service</th><th>signal</th><th>observed vs expected [band]</th><th>score</th></tr>' + an + '</table>';
+    '<h4>Anomaly episodes (' + i.anomalyCount + ')</h4><table><tr><th>time</th><th>service</th><th>signal</th><th>observed vs expected [band]</th><th>score</th></tr>' + an + '</table>';
 }
 async function showTopology() {
   try {

@@ -25,7 +25,7 @@ export const AnomalyListQuery = Type.Object({
   service: Type.Optional(Filter),
   subject: Type.Optional(Filter),
   signal: Type.Optional(Type.Union([Type.Literal('metric'), Type.Literal('log'), Type.Literal('session'), Type.Literal('alert')])),
-  incident: Type.Optional(Type.String({ maxLength: 256, description: 'Only the anomalies folded into this incident.' })),
+  incident: Type.Optional(Type.String({ maxLength: 256, description: 'Only the anomalies (episodes, each in its newest version) folded into this incident.' })),
   from: Type.Optional(QueryMs('At or after')),
   to: Type.Optional(QueryMs('Before')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -44,7 +44,11 @@ export const IncidentPage = Type.Object({ items: Type.Array(Incident), nextCurso
 export const AnomalyPage = Type.Object({ items: Type.Array(Anomaly), nextCursor: Type.Optional(Type.String()) });
 export const IncidentDetail = Type.Object({ incident: Incident, anomalies: Type.Array(Anomaly) });
 export const ServiceList = Type.Object({
-  items: Type.Array(Type.Object({ name: Type.String(), anomalies: Type.Integer(), lastAnomalyAt: Type.Union([Type.Number(), Type.Null()]) })),
+  items: Type.Array(Type.Object({
+    name: Type.String(),
+    anomalies: Type.Integer({ description: 'Anomaly episodes (one per series per stretch out of band, detectors/README.md), not points.' }),
+    lastAnomalyAt: Type.Union([Type.Number(), Type.Null()], { description: 'Opening time of the newest episode.' }),
+  })),
 });
 export const TopologyBody = Type.Union([Topology, Type.Null()]);
 

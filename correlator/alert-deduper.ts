@@ -68,11 +68,13 @@ interface AlertState {
   /** Event times of recent transitions (for flapping). */
   recent: number[];
   dirty: boolean;
+  /** Id of the newest anomaly episode folded in: its updates count once. */
+  episode?: string;
 }
 
 export interface DeduperState {
   version: 1;
-  alerts: Array<{ alert: Alert; recent: number[] }>;
+  alerts: Array<{ alert: Alert; recent: number[]; episode?: string }>;
 }
 
 export class AlertDeduper {
@@ -118,12 +120,19 @@ export class AlertDeduper {
       s.dirty = true;
       return;
     }
-    if (al.status === 'resolved' && a.ts > al.lastSeen) this.transition(s, 'firing', a.ts);
-    al.count += 1;
+    // An episode is published again as it grows (detectors/episodes.ts): one episode counts once,
+    // seen until its newest point, and its closing resolves the alert as Prometheus' resolve does.
+    const at = a.episode?.lastAt ?? a.ts;
+    const newEpisode = !a.episode || a.episode.id !== s.episode;
+    if (a.episode) s.episode = a.episode.id;
+    const closing = a.episode?.status === 'closed' && !newEpisode;
+    if (al.status === 'resolved' && at > al.lastSeen && !closing) this.transition(s, 'firing', at);
+    if (newEpisode) al.count += 1;
     al.firstSeen = Math.min(al.firstSeen, a.ts);
-    if (a.ts >= al.lastSeen) al.lastAnomalyId = a.id;
-    al.lastSeen = Math.max(al.lastSeen, a.ts);
+    if (at >= al.lastSeen) al.lastAnomalyId = a.id;
+    al.lastSeen = Math.max(al.lastSeen, at);
     al.maxScore = Math.max(al.maxScore, Math.min(1, Math.max(0, a.score)));
+    if (a.episode?.status === 'closed' && al.status === 'firing') this.transition(s, 'resolved', a.episode.closedAt ?? at);
     s.dirty = true;
   }
 
@@ -160,13 +169,13 @@ export class AlertDeduper {
   }
 
   snapshot(): DeduperState {
-    return { version: 1, alerts: [...this.alerts.values()].map((s) => ({ alert: s.alert, recent: s.recent })) };
+    return { version: 1, alerts: [...this.alerts.values()].map((s) => ({ alert: s.alert, recent: s.recent, ...(s.episode ? { episode: s.episode } : {}) })) };
   }
 
   static restore(state: DeduperState, config: DeduperConfig = DEFAULT_DEDUPER_CONFIG): AlertDeduper {
     const d = new AlertDeduper(config);
     if (state?.version !== 1) return d;
-    for (const { alert, recent } of state.alerts) d.alerts.set(alert.id, { alert, recent, dirty: false });
+    for (const { alert, recent, episode } of state.alerts) d.alerts.set(alert.id, { alert, recent, dirty: false, ...(episode ? { episode } : {}) });
     return d;
   }
 

@@ -1,6 +1,13 @@
 // Folds anomalies into incidents: an anomaly joins an open incident when it is close in time
 // and close in the topology (or shares a service); otherwise it opens a new one. Pure state,
 // no I/O: the stage feeds it and publishes what it returns.
+//
+// Anomalies are episodes (detectors/episodes.ts): the same id comes again, with a higher
+// `episode.version`, while its series stays out of band. An incident counts each episode once
+// (`anomalyCount`), its evidence counts points (the ranker weighs how much each service
+// misbehaved), and an update keeps the incident alive as its series stays out. An anomaly whose
+// series is an internal (`significance: internal`, detectors/significance.ts) never opens an
+// incident: it joins one that is open, or waits one window for a significant one to open.
 import type { Anomaly, ChangeEvent, Incident } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
 import { deviationOf, foldInto, impactsOfAnomaly, rankRootCauses, type FamilyEvidence, type ServiceEvidence } from './root-cause-ranker.js';
@@ -13,7 +20,7 @@ export interface GrouperConfig {
   resolveAfterMs: number;
   /** Topology hops (either direction) within which services are related. */
   maxHops: number;
-  /** Anomaly ids remembered for dedup of replays. */
+  /** Anomaly versions remembered for dedup of replays. */
   seenCapacity: number;
   /**
    * Wall-clock time an incident must have gone without a new anomaly before it may resolve or be
@@ -46,6 +53,12 @@ interface OpenIncident {
   /** Per alerted service, the signal family its first alert is about (absent in older checkpoints). */
   alertFamily?: Record<string, SignalFamily>;
   anomalyIds: string[];
+  /** Points per folded episode id (bounded like anomalyIds; absent in older checkpoints). */
+  episodePoints?: Record<string, number>;
+  /** Distinct episodes folded in (absent in older checkpoints: anomalyIds.length). */
+  episodes?: number;
+  /** Points folded in: what minAnomalies is measured against (absent in older checkpoints). */
+  points?: number;
   reasons: string[];
   dirty: boolean;
 }
@@ -55,7 +68,17 @@ export interface GrouperState {
   incidents: OpenIncident[];
   seen: string[];
   watermark: number;
+  /** Internal-only anomalies waiting for a significant one to open an incident. */
+  held?: Anomaly[];
 }
+
+/** Event time an anomaly speaks for: an episode's newest point, else its own time. */
+export const lastAt = (a: Anomaly): number => a.episode?.lastAt ?? a.ts;
+/** One key per published version of an anomaly: a replay is skipped, an episode's update is not. */
+export const versionKey = (a: Pick<Anomaly, 'id' | 'episode'>): string => (a.episode ? `${a.id}#${a.episode.version}` : a.id);
+/** Internals are evidence, not a reason to page (detectors/significance.ts). */
+const opensIncidents = (a: Anomaly): boolean => a.significance !== 'internal';
+const MAX_HELD = 10_000;
 
 const MAX_IDS_PER_INCIDENT = 5_000;
 const MAX_SUBJECTS = 50;
@@ -119,22 +142,30 @@ export class IncidentGrouper {
   private merged: OpenIncident[] = [];
   private seen = new Set<string>();
   private watermark = 0;
+  private held = new Map<string, Anomaly>();
 
   constructor(private readonly config: GrouperConfig = DEFAULT_GROUPER_CONFIG) {}
 
   /** Adds anomalies (any order within a batch); returns nothing: call `flush` to get updates. */
   add(anomalies: readonly Anomaly[], graph: TopologyGraph, wallNow = Date.now()): void {
-    const sorted = [...anomalies].sort((a, b) => a.ts - b.ts);
+    const sorted = [...anomalies].sort((a, b) => lastAt(a) - lastAt(b));
     for (const a of sorted) {
-      if (this.seen.has(a.id)) continue;
-      this.remember(a.id);
+      const key = versionKey(a);
+      if (this.seen.has(key)) continue;
+      this.remember(key);
       if (a.score <= 0) continue;
-      this.watermark = Math.max(this.watermark, a.ts);
+      this.watermark = Math.max(this.watermark, lastAt(a));
       const matches = this.findIncidents(a, graph);
       if (matches.length === 0) {
-        this.open(a, wallNow);
+        if (!opensIncidents(a)) {
+          this.hold(a);
+          continue;
+        }
+        const inc = this.open(a, wallNow);
+        this.attachHeld(inc, graph, wallNow);
         continue;
       }
+      this.held.delete(a.id);
       const target = matches.length > 1 ? this.merge(matches, a) : matches[0]!;
       this.join(target.incident, a, target.reason, wallNow);
     }
@@ -163,7 +194,8 @@ export class IncidentGrouper {
       }
       if (!inc.dirty) continue;
       inc.dirty = false;
-      if (inc.anomalyIds.length < this.config.minAnomalies && inc.version === 0) continue;
+      // Points, not episodes: one series out of band for minAnomalies points is worth an incident.
+      if ((inc.points ?? inc.anomalyIds.length) < this.config.minAnomalies && inc.version === 0) continue;
       inc.version += 1;
       out.push(this.toIncident(inc, graph, changes));
     }
@@ -172,9 +204,40 @@ export class IncidentGrouper {
     return out;
   }
 
-  /** Whether an anomaly id was folded already (a replay after a restart or a rebalance). */
-  hasSeen(id: string): boolean {
-    return this.seen.has(id);
+  /** Whether this version of an anomaly was folded already (a replay after a restart or a rebalance). */
+  hasSeen(a: Pick<Anomaly, 'id' | 'episode'>): boolean {
+    return this.seen.has(versionKey(a));
+  }
+
+  /** Internal anomalies waiting for an incident, for tests and metrics. */
+  heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Keeps an internal anomaly (its newest version) for one window, for an incident to attach. */
+  private hold(a: Anomaly): void {
+    const known = this.held.get(a.id);
+    if (known && (known.episode?.version ?? 0) > (a.episode?.version ?? 0)) return;
+    this.held.delete(a.id);
+    this.held.set(a.id, a);
+    for (const [id, h] of this.held) {
+      if (this.held.size <= MAX_HELD && lastAt(h) >= this.watermark - this.config.windowMs) break;
+      this.held.delete(id);
+    }
+  }
+
+  /** Attaches the held internals related to a newly opened incident (same service or close in the topology). */
+  private attachHeld(inc: OpenIncident, graph: TopologyGraph, wallNow: number): void {
+    for (const [id, h] of [...this.held].sort((x, y) => lastAt(x[1]) - lastAt(y[1]))) {
+      if (lastAt(h) < this.watermark - this.config.windowMs) {
+        this.held.delete(id);
+        continue;
+      }
+      const m = this.findIncidents(h, graph).find((f) => f.incident === inc);
+      if (!m) continue;
+      this.held.delete(id);
+      this.join(inc, h, m.reason, wallNow);
+    }
   }
 
   /** The incidents currently held, for metrics. */
@@ -184,7 +247,9 @@ export class IncidentGrouper {
 
   snapshot(): GrouperState {
     // Merged incidents not yet flushed ride along, so a restart still announces the merge.
-    return { version: 1, incidents: [...this.incidents, ...this.merged], seen: [...this.seen], watermark: this.watermark };
+    const state: GrouperState = { version: 1, incidents: [...this.incidents, ...this.merged], seen: [...this.seen], watermark: this.watermark };
+    if (this.held.size > 0) state.held = [...this.held.values()];
+    return state;
   }
 
   static restore(state: GrouperState, config: GrouperConfig = DEFAULT_GROUPER_CONFIG): IncidentGrouper {
@@ -194,6 +259,7 @@ export class IncidentGrouper {
     g.merged = state.incidents.filter((i) => i.status === 'merged');
     g.seen = new Set(state.seen);
     g.watermark = state.watermark;
+    for (const a of state.held ?? []) g.held.set(a.id, a);
     return g;
   }
 
@@ -218,7 +284,8 @@ export class IncidentGrouper {
     // reopens them (the same incident, not a new one).
     for (const inc of this.incidents) {
       const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
-      if (a.ts > last + this.config.windowMs || a.ts < inc.openedAt - this.config.windowMs) continue;
+      const at = lastAt(a);
+      if (at > last + this.config.windowMs || at < inc.openedAt - this.config.windowMs) continue;
       let rank = Infinity;
       let reason = '';
       if (inc.evidence[a.service]) {
@@ -254,7 +321,15 @@ export class IncidentGrouper {
     for (const { incident: gone } of byAge.slice(1)) {
       for (const ev of Object.values(gone.evidence)) foldEvidence(survivor.evidence, ev);
       for (const [svc, ts] of Object.entries(gone.alerted ?? {})) noteAlert(survivor, svc, ts, gone.alertFamily?.[svc]);
-      for (const id of gone.anomalyIds) if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
+      const points = survivor.episodePoints ?? {};
+      for (const id of gone.anomalyIds) {
+        if (points[id] !== undefined) continue;
+        if (survivor.anomalyIds.length < MAX_IDS_PER_INCIDENT) survivor.anomalyIds.push(id);
+        points[id] = gone.episodePoints?.[id] ?? 1;
+      }
+      survivor.episodePoints = points;
+      survivor.episodes = (survivor.episodes ?? survivor.anomalyIds.length) + (gone.episodes ?? gone.anomalyIds.length);
+      survivor.points = (survivor.points ?? survivor.anomalyIds.length) + (gone.points ?? gone.anomalyIds.length);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
       if (survivor.reasons.length < MAX_REASONS) survivor.reasons.push(`merged ${gone.id}: ${a.signal} anomaly on ${a.service} (${a.subject}) relates to both`);
@@ -272,7 +347,7 @@ export class IncidentGrouper {
     return { incident: survivor, reason: best?.reason ?? matches[0]!.reason };
   }
 
-  private open(a: Anomaly, wallNow: number): void {
+  private open(a: Anomaly, wallNow: number): OpenIncident {
     const inc: OpenIncident = {
       id: stableId('inc', a.tenant, a.id),
       tenant: a.tenant,
@@ -287,6 +362,7 @@ export class IncidentGrouper {
     };
     this.incidents.push(inc);
     this.join(inc, a, '', wallNow);
+    return inc;
   }
 
   private join(inc: OpenIncident, a: Anomaly, reason: string, wallNow: number): void {
@@ -294,13 +370,27 @@ export class IncidentGrouper {
     if (!known && reason && inc.reasons.length < MAX_REASONS) inc.reasons.push(`${reason}, within ${Math.round(this.config.windowMs / 60_000)} min`);
     if (inc.status === 'resolved' && inc.reasons.length < MAX_REASONS) inc.reasons.push(`reopened by ${a.signal} anomaly on ${a.service} (${a.subject})`);
     const impacts = impactsOfAnomaly(a);
-    const own: FamilyEvidence = { firstTs: a.ts, lastTs: a.ts, maxScore: a.score, maxDeviation: deviationOf(a), count: 1, ...(impacts ? { impacts } : {}) };
+    // A new episode counts once; every version adds the points it grew by.
+    const points = inc.episodePoints ?? {};
+    const before = points[a.id];
+    const now = a.episode?.points ?? 1;
+    const added = Math.max(0, now - (before ?? 0));
+    const isNew = before === undefined && !(a.episode && a.episode.version > 1 && inc.anomalyIds.length >= MAX_IDS_PER_INCIDENT);
+    if (before === undefined && inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) points[a.id] = now;
+    else if (before !== undefined) points[a.id] = Math.max(before, now);
+    inc.episodePoints = points;
+    inc.points = (inc.points ?? inc.anomalyIds.length) + added;
+    const end = lastAt(a);
+    const own: FamilyEvidence = { firstTs: a.ts, lastTs: end, maxScore: a.score, maxDeviation: deviationOf(a), count: added, ...(impacts ? { impacts } : {}) };
     const family = familyOf(a);
     foldEvidence(inc.evidence, { ...own, service: a.service, subjects: [a.subject], families: { [family]: own } });
     if (a.signal === 'alert') noteAlert(inc, a.service, a.ts, family);
-    if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
-    else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
-    inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, a.ts);
+    if (isNew) {
+      inc.episodes = (inc.episodes ?? inc.anomalyIds.length) + 1;
+      if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
+      else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
+    }
+    inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
     inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
     inc.status = 'open';
@@ -341,7 +431,7 @@ export class IncidentGrouper {
     const services = evidence.map((e) => e.service).sort();
     const userFacing = services.filter((s) => graph.isUserFacing(s));
     const top = rootCauses[0];
-    const anomalyCount = evidence.reduce((n, e) => n + e.count, 0);
+    const anomalyCount = inc.episodes ?? evidence.reduce((n, e) => n + e.count, 0);
     const incident: Incident = {
       id: inc.id,
       tenant: inc.tenant,

@@ -11,7 +11,7 @@ import { consumeValidated, type TypedRecord } from '../platform/bus/consume-vali
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { serialQueue } from '../platform/runtime/serial.js';
-import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, type GrouperState } from './incident-grouper.js';
+import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, lastAt, type GrouperState } from './incident-grouper.js';
 import { TenantTopology } from './tenant-topology.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
@@ -233,13 +233,14 @@ export const correlateStage: StageModule = {
         } else if (r.topic === TOPICS.anomalies) {
           const s = await tenantState(r.value.tenant, r.partition);
           // A replay of what the checkpoint already holds: folded and counted once.
-          if (s.grouper.hasSeen(r.value.id)) continue;
+          if (s.grouper.hasSeen(r.value)) continue;
           // Services seen in anomalies join the graph so later topology learning can place them.
           s.topology.graph.addService(r.value.service);
           s.grouper.add([r.value], s.topology.graph);
           s.deduper.add([r.value]);
           touched.add(r.value.tenant);
-          lastWall.set(r.value.tenant, { watermark: Math.max(lastWall.get(r.value.tenant)?.watermark ?? 0, r.value.ts), wall: Date.now() });
+          // An episode's newest point, not its opening: a long episode moves event time on.
+          lastWall.set(r.value.tenant, { watermark: Math.max(lastWall.get(r.value.tenant)?.watermark ?? 0, lastAt(r.value)), wall: Date.now() });
         }
       }
       for (const tenant of learned) await publishTopology(tenants.get(tenant)!);

@@ -4,14 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Anomaly, Feedback, LogRecord, MetricPoint } from '../platform/contracts/events.js';
 import { TOPICS } from '../platform/contracts/topics.js';
-import { stableId } from '../platform/contracts/ids.js';
 import { tenantKey, type Subscription } from '../platform/bus/bus.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
 import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
-import { SeriesDetector, type SeriesVerdict } from './metrics/series-detector.js';
+import { SeriesDetector } from './metrics/series-detector.js';
 import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState } from './log-error-rate.js';
@@ -21,7 +20,9 @@ import { registerTemplateMinerMetrics } from './logs/index.js';
 import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { registerSessionMetrics } from './sessions/metrics.js';
 import { RequestVolumes, isRequestVolume } from './request-volume.js';
-import { applySustainedRule, type SustainedState, type SustainedVerdict } from './sustained-deviation.js';
+import { applySustainedRule, type SustainedState } from './sustained-deviation.js';
+import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
+import { loadSignificanceFile, significanceClassifier, type SignificanceClassifier } from './significance.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
 /**
@@ -38,6 +39,8 @@ interface SeriesState {
   counter?: CounterState;
   bucket?: BucketState;
   sustained: SustainedState;
+  /** The series' open anomaly episode (episodes.ts), if any. */
+  episode?: EpisodeState;
   /** Newest point applied; older or equal points are replays already in the state. */
   lastTs: number;
   /** lastTs when the state was last checkpointed (or the first point's time). */
@@ -54,6 +57,7 @@ interface SerializedSeries {
   counter?: CounterState;
   bucket?: BucketState;
   sustained?: SustainedState;
+  episode?: EpisodeState;
   lastTs?: number;
   feedback?: string[];
 }
@@ -75,10 +79,19 @@ export class SeriesBank {
   /** Each service's recent request volume, noted on its metric anomalies. */
   readonly volumes = new RequestVolumes();
 
+  /** How anomalous points fold into episodes. */
+  readonly episodeRule: EpisodeRule;
+  /** Which series may open incidents (significance.ts). */
+  readonly significance: SignificanceClassifier;
+
   constructor(
     private readonly store: Store | undefined,
     private readonly detectorConfig?: Partial<SeriesDetectorConfig>,
-  ) {}
+    options: { episodes?: Partial<EpisodeRule>; significance?: SignificanceClassifier } = {},
+  ) {
+    this.episodeRule = { ...DEFAULT_EPISODE_RULE, ...options.episodes };
+    this.significance = options.significance ?? significanceClassifier();
+  }
 
   get size(): number {
     return this.series.size;
@@ -101,6 +114,7 @@ export class SeriesBank {
         };
         if (s.counter) state.counter = s.counter;
         if (s.bucket) state.bucket = s.bucket;
+        if (s.episode) state.episode = s.episode;
         if (s.feedback) state.feedback = s.feedback;
         this.series.set(`${tenant}\u0000${c.key}`, state);
         for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
@@ -165,6 +179,7 @@ export class SeriesBank {
       const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained, lastTs: s.lastTs };
       if (s.counter) payload.counter = s.counter;
       if (s.bucket) payload.bucket = s.bucket;
+      if (s.episode) payload.episode = s.episode;
       if (s.feedback) payload.feedback = s.feedback;
       const list = byTenant.get(tenant) ?? [];
       list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
@@ -194,27 +209,6 @@ function applyToSeries(state: SeriesState, f: Feedback): boolean {
   return true;
 }
 
-function toAnomaly(tenant: string, service: string, key: string, subject: string, signal: Anomaly['signal'], ts: number, v: SeriesVerdict, s: SustainedVerdict, evidence: Record<string, string>): Anomaly {
-  if (s.detector === 'sustained-deviation') evidence = { ...evidence, consecutive_points_outside_band: String(s.run) };
-  return {
-    // One anomaly per series and timestamp, whichever rule flagged it: a replay maps to the same id.
-    id: stableId('an', tenant, key, ts),
-    tenant,
-    ts,
-    service,
-    signal,
-    subject,
-    detector: s.detector,
-    score: Math.min(1, Math.max(0, s.score)),
-    observed: v.observed,
-    expected: v.expected,
-    lower: v.lower,
-    upper: v.upper,
-    direction: v.direction,
-    evidence,
-  };
-}
-
 /**
  * Runs detection over one batch; pure apart from the banks. Exported for tests and the demo.
  * With `sessions` (and `templates`, whose miner gives the event ids), log lines with a sessionId
@@ -241,21 +235,29 @@ export async function detectBatch(
   const out: Anomaly[] = [];
   // A metric anomaly gets its service's request volume once every point of its time is in (a
   // request count sampled at the same time may come later in the batch).
-  let pending: Anomaly[] = [];
+  // The volume is the peak point's (whose values the anomaly carries), noted on the episode's
+  // peak too: later versions of the episode, published after the volume history moved on, keep it.
+  let pending: Array<{ a: Anomaly; peak: EpisodePoint }> = [];
+  let pendingFrom = Infinity;
   const noteVolumes = (before: number) => {
-    const keep: Anomaly[] = [];
-    for (const a of pending) {
-      if (a.ts >= before) {
-        keep.push(a);
+    const keep: typeof pending = [];
+    for (const x of pending) {
+      if (x.peak.ts >= before) {
+        keep.push(x);
         continue;
       }
-      const volume = bank.volumes.at(a.tenant, a.service, a.ts);
-      if (volume) (a.evidence.requests = String(Math.round(volume.requests * 1000) / 1000), (a.evidence.requests_basis = volume.basis));
+      if (x.peak.evidence.requests !== undefined) continue;
+      const volume = bank.volumes.at(x.a.tenant, x.a.service, x.peak.ts);
+      if (!volume) continue;
+      const noted = { requests: String(Math.round(volume.requests * 1000) / 1000), requests_basis: volume.basis };
+      Object.assign(x.a.evidence, noted);
+      Object.assign(x.peak.evidence, noted);
     }
     pending = keep;
+    pendingFrom = keep.reduce((m, x) => Math.min(m, x.peak.ts), Infinity);
   };
   for (const p of [...metrics].sort((a, b) => a.ts - b.ts)) {
-    if (pending.length > 0 && p.ts > pending[0]!.ts) noteVolumes(p.ts);
+    if (pending.length > 0 && p.ts > pendingFrom) noteVolumes(p.ts);
     const key = seriesKey(p.service, p.name, p.labels);
     const s = bank.get(p.tenant, key);
     // At-least-once delivery replays what a checkpoint may already hold (after a crash, or a
@@ -273,10 +275,18 @@ export async function detectBatch(
     if ((s.volume ??= isRequestVolume(p.name))) bank.volumes.record(p.tenant, p.service, key, p.kind === 'counter' ? 'per_second' : 'per_point', p.ts, value);
     const v = s.detector.update(p.ts, value);
     const verdict = applySustainedRule(s.sustained, v);
-    if (verdict.anomalous) {
-      const a = toAnomaly(p.tenant, p.service, key, seriesSubject(p.name, p.labels), 'metric', p.ts, v, verdict, { kind: p.kind });
-      out.push(a);
-      pending.push(a);
+    const step = stepEpisode(s.episode, p.ts, verdict.anomalous ? episodePoint(p.ts, v, verdict, { kind: p.kind }) : undefined, bank.episodeRule);
+    if (step.state) s.episode = step.state;
+    else delete s.episode;
+    if (step.emissions.length > 0) {
+      const subject = seriesSubject(p.name, p.labels);
+      const significance = bank.significance.classify(subject);
+      for (const e of step.emissions) {
+        const a = episodeAnomaly(p.tenant, p.service, key, subject, 'metric', e, significance);
+        out.push(a);
+        pending.push({ a, peak: e.peak });
+        pendingFrom = Math.min(pendingFrom, e.peak.ts);
+      }
     }
   }
   noteVolumes(Infinity);
@@ -291,13 +301,20 @@ export async function detectBatch(
     if (r.ts > s.lastTs) bank.advanced(s, r.ts);
     s.dirty = true;
     for (const b of closed) {
-      const v = s.detector.update(b.start + BUCKET_MS, b.ratio);
+      const ts = b.start + BUCKET_MS;
+      const v = s.detector.update(ts, b.ratio);
       const verdict = applySustainedRule(s.sustained, v);
+      let point: EpisodePoint | undefined;
       if (verdict.anomalous && v.observed > v.expected && b.errors >= MIN_ERROR_LINES) {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
         b.samples.forEach((line, i) => (evidence[`sample_${i + 1}`] = line));
-        out.push(toAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', b.start + BUCKET_MS, v, verdict, evidence));
+        point = episodePoint(ts, v, verdict, evidence);
       }
+      const step = stepEpisode(s.episode, ts, point, bank.episodeRule);
+      if (step.state) s.episode = step.state;
+      else delete s.episode;
+      // An error ratio is an error signal, whatever the service's series are called.
+      for (const e of step.emissions) out.push(episodeAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
     }
   }
   return out;
@@ -310,7 +327,8 @@ export const detectStage: StageModule = {
   async start(ctx: StageContext): Promise<RunningStage> {
     const { bus, metrics, config, logger } = ctx;
     const labels = { stage: 'detect', component: 'series_detector' };
-    const bank = new SeriesBank(ctx.store);
+    const significance = config.significanceFile ? loadSignificanceFile(config.significanceFile) : significanceClassifier();
+    const bank = new SeriesBank(ctx.store, undefined, { episodes: config.episodes, significance });
     const sessionModels = await loadSessionModels(config.sessionModelsDir);
     const templates = new LogTemplateBank(ctx.store, sessionModels.miners);
     const unregister = registerTemplateMinerMetrics(metrics.registry, () => templates.detector.miners());

@@ -11,6 +11,12 @@ function keepNewest<T extends { id: string; version: number }>(byId: Map<string,
   if (!prev || prev.version <= record.version) byId.set(record.id, record);
 }
 
+/** Anomaly episodes are republished as they grow (detectors/episodes.ts): keep each one's newest. */
+function keepNewestEpisode(byId: Map<string, Anomaly>, a: Anomaly): void {
+  const prev = byId.get(a.id);
+  if (!prev || (prev.episode?.version ?? 0) <= (a.episode?.version ?? 0)) byId.set(a.id, a);
+}
+
 export const sinkStage: StageModule = {
   name: 'sink',
   needsStore: true,
@@ -24,7 +30,7 @@ export const sinkStage: StageModule = {
       const logs: LogRecord[] = [];
       const points: MetricPoint[] = [];
       const changes: ChangeEvent[] = [];
-      const anomalies: Anomaly[] = [];
+      const anomalies = new Map<string, Anomaly>();
       const alerts = new Map<string, Alert>();
       const incidents = new Map<string, Incident>();
       const topologies: Topology[] = [];
@@ -33,7 +39,7 @@ export const sinkStage: StageModule = {
           case TOPICS.logs: logs.push(r.value); break;
           case TOPICS.metrics: points.push(r.value); break;
           case TOPICS.changes: changes.push(r.value); break;
-          case TOPICS.anomalies: anomalies.push(r.value); break;
+          case TOPICS.anomalies: keepNewestEpisode(anomalies, r.value); break;
           case TOPICS.incidents: keepNewest(incidents, r.value); break;
           case TOPICS.alerts: keepNewest(alerts, r.value); break;
           case TOPICS.topology: topologies.push(r.value); break;
@@ -43,7 +49,7 @@ export const sinkStage: StageModule = {
       await store.insertLogs(logs);
       await store.insertMetrics(points);
       await store.insertChanges(changes);
-      await store.insertAnomalies(anomalies);
+      await store.insertAnomalies([...anomalies.values()]);
       await store.upsertAlerts([...alerts.values()]);
       await store.upsertIncidents([...incidents.values()]);
       for (const t of topologies) await store.putTopology(t);

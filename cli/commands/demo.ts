@@ -29,7 +29,7 @@ function render(r: ScenarioResult): string {
     return lines.join('\n');
   }
   lines.push(`   incident ${i.id}: ${i.title}`);
-  lines.push(`   ${i.anomalyCount} anomalies folded into one incident; affected: ${i.services.join(', ')}`);
+  lines.push(`   ${i.anomalyCount} anomaly episodes folded into one incident; affected: ${i.services.join(', ')}`);
   lines.push(`   user-facing impact: ${i.userFacing.join(', ') || 'none'}`);
   lines.push('   probable root causes:');
   for (const c of i.rootCauses.slice(0, 3)) {

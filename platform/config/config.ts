@@ -30,6 +30,10 @@ export interface AiopsConfig {
   sessionModelsDir: string;
   /** Keys bound to tenants and scopes (AIOPS_KEYS_FILE), checked at load; digests only. */
   auth: { keysFile: string | undefined; keys: KeySpec[] };
+  /** Anomaly episodes (detectors/episodes.ts), in event time. */
+  episodes: { updateEveryMs: number; closeAfterMs: number };
+  /** Extra series-significance rules (detectors/significance.ts). */
+  significanceFile: string | undefined;
 }
 
 interface Variable {
@@ -90,6 +94,9 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_INGEST_TENANT_BYTES_PER_SECOND', default: '0', description: 'Request body bytes per second per tenant; over it 429 TENANT_RATE_LIMITED. 0 = unlimited.' },
   { name: 'AIOPS_REQUEST_TIMEOUT_MS', default: '30000', description: 'The ingest and query servers answer 408 to a request not fully received in this time (a slowly sent body); 0 = no timeout.' },
   { name: 'AIOPS_SESSION_MODELS_DIR', default: '<AIOPS_DATA_DIR>/models/sessions', description: 'Session models loaded by the detect stage at start: one sub-directory per service, named after it (`aiops train-sessions --out <dir>/<service>`); log lines of that service with a `sessionId` are scored by it.' },
+  { name: 'AIOPS_EPISODE_UPDATE_MS', default: '60000', description: 'An open anomaly episode is published again (peak, points, latest value) at most this often, in event time.' },
+  { name: 'AIOPS_EPISODE_CLOSE_AFTER_MS', default: '300000', description: 'An anomaly episode closes after its series has been back in band (or silent) this long, in event time; a later deviation opens a new episode.' },
+  { name: 'AIOPS_SIGNIFICANCE_FILE', default: '', description: 'JSON file of series-significance rules tried before the defaults (detectors/README.md); internal series never open an incident alone.' },
 ];
 
 type Source = Record<string, string | undefined>;
@@ -182,6 +189,8 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
   const keysLoaded = keysFile === undefined ? { keys: [], problems: [] } : loadKeysFile(keysFile);
   problems.push(...keysLoaded.problems);
 
+  const significanceFile = get('AIOPS_SIGNIFICANCE_FILE');
+  if (significanceFile !== undefined && !existsSync(significanceFile)) problems.push(`AIOPS_SIGNIFICANCE_FILE: ${significanceFile} does not exist`);
   const dataDir = get('AIOPS_DATA_DIR') ?? '.data';
   const config: AiopsConfig = {
     bus,
@@ -248,6 +257,11 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
     sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),
     auth: { keysFile, keys: keysLoaded.keys },
+    episodes: {
+      updateEveryMs: int('AIOPS_EPISODE_UPDATE_MS', 60_000, 1_000, 86_400_000),
+      closeAfterMs: int('AIOPS_EPISODE_CLOSE_AFTER_MS', 300_000, 1_000, 7 * 86_400_000),
+    },
+    significanceFile,
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });

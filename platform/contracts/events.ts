@@ -57,6 +57,39 @@ export const Direction = Type.Union([Type.Literal('up'), Type.Literal('down'), T
 export const SignalKind = Type.Union([Type.Literal('metric'), Type.Literal('log'), Type.Literal('session'), Type.Literal('alert')]);
 export type SignalKind = Static<typeof SignalKind>;
 
+/**
+ * Contract change "anomaly.v1 + episode" (additive, so the topic stays aiops.anomalies.v1: both
+ * fields are optional, older readers ignore them and records without them still validate).
+ * A series that leaves its band opens one episode; the detector publishes the same anomaly id
+ * (the episode's, stable from series + opening time) again when the episode grows, at most once a
+ * minute of event time, and once more when it closes. `version` orders these copies: the store
+ * keeps the highest, the correlator counts the episode once. See detectors/README.md.
+ */
+export const EpisodeStatus = Type.Union([Type.Literal('open'), Type.Literal('closed')]);
+export const AnomalyEpisode = Type.Object({
+  /** Equal to the anomaly's id. */
+  id: RecordId,
+  status: EpisodeStatus,
+  /** Monotonic per episode (1 at opening). */
+  version: Type.Integer({ minimum: 1 }),
+  openedAt: EpochMs,
+  /** Newest anomalous point folded in. */
+  lastAt: EpochMs,
+  closedAt: Type.Optional(EpochMs),
+  /** Anomalous points folded in. */
+  points: Type.Integer({ minimum: 1 }),
+  peakScore: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Observed value furthest from expected (the anomaly's observed/expected/band are that point's). */
+  peakValue: Type.Number(),
+  peakAt: EpochMs,
+  lastValue: Type.Number(),
+});
+export type AnomalyEpisode = Static<typeof AnomalyEpisode>;
+
+/** What a series says about the service (detectors/significance.ts): internals never open an incident alone. */
+export const Significance = Type.Union([Type.Literal('golden'), Type.Literal('saturation'), Type.Literal('other'), Type.Literal('internal')]);
+export type Significance = Static<typeof Significance>;
+
 export const Anomaly = Type.Object({
   id: RecordId,
   tenant: Tenant,
@@ -74,6 +107,9 @@ export const Anomaly = Type.Object({
   upper: Type.Number(),
   direction: Direction,
   evidence: Attributes,
+  episode: Type.Optional(AnomalyEpisode),
+  /** Absent: treated as significant (`other`). */
+  significance: Type.Optional(Significance),
 });
 export type Anomaly = Static<typeof Anomaly>;
 
@@ -96,7 +132,7 @@ export const Alert = Type.Object({
   status: AlertStatus,
   firstSeen: EpochMs,
   lastSeen: EpochMs,
-  /** Anomalies folded into this alert. */
+  /** Anomaly episodes folded into this alert (an anomaly without an episode counts as one). */
   count: Type.Integer({ minimum: 0 }),
   /** Firing/resolved transitions so far. */
   transitions: Type.Integer({ minimum: 0 }),

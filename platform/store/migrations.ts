@@ -1,7 +1,18 @@
 // Versioned schema migrations, applied in order by `aiops migrate` and at start. A migration
 // is never edited once released; a change is a new migration.
 import type { Dialect } from './dialect.js';
-import { ALL_TABLES } from './tables.js';
+import { ALL_TABLES, ANOMALIES, ANOMALY_EPISODE_COLUMNS, type TableDef } from './tables.js';
+
+const episodeColumns = new Set(ANOMALY_EPISODE_COLUMNS.map((c) => c.name));
+/** The anomalies table of 0001: one row per anomalous point, no episode columns, no version. */
+const ANOMALIES_0001: TableDef<never> = (({ version: _version, ...def }) => ({
+  ...def, name: 'anomalies', columns: def.columns.filter((c) => !episodeColumns.has(c.name)),
+}))(ANOMALIES) as unknown as TableDef<never>;
+/** What a 0001 row becomes in the episode layout: an anomaly without an episode (version 0). */
+const EPISODE_DEFAULTS: Record<string, string> = {
+  episode_version: '0', episode_status: "''", episode_last_at: 'ts', episode_closed_at: '0', episode_points: '1',
+  episode_peak_score: 'score', episode_peak_value: 'observed', episode_peak_at: 'ts', episode_last_value: 'observed', significance: "''",
+};
 
 export interface Migration {
   version: number;
@@ -13,6 +24,23 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: '0001_initial_tables',
-    statements: (d, db) => ALL_TABLES.map((t) => d.createTable(t, db)),
+    // The 0001 layout: the anomalies table as it was before 0002 (ALL_TABLES has today's).
+    statements: (d, db) => ALL_TABLES.map((t) => d.createTable(t === (ANOMALIES as TableDef<unknown>) ? ANOMALIES_0001 : t, db)),
+  },
+  {
+    // Idempotent, and safe when every stage migrates at start at once: the copy only adds rows
+    // the new table's key already collapses (DuckDB ignores them; ClickHouse merges them).
+    version: 2,
+    name: '0002_anomaly_episodes',
+    statements: (d, db) => {
+      const q = (name: string) => (db ? `${db}.${name}` : name);
+      const old = ANOMALIES_0001.columns.map((c) => c.name);
+      const added = ANOMALIES.columns.map((c) => c.name).filter((n) => episodeColumns.has(n));
+      const insert = d.name === 'duckdb' ? 'INSERT OR IGNORE INTO' : 'INSERT INTO';
+      return [
+        d.createTable(ANOMALIES as unknown as TableDef<never>, db),
+        `${insert} ${q(ANOMALIES.name)} (${[...old, ...added].join(', ')}) SELECT ${[...old, ...added.map((n) => EPISODE_DEFAULTS[n]!)].join(', ')} FROM ${q(ANOMALIES_0001.name)}`,
+      ];
+    },
   },
 ];

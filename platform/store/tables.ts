@@ -141,10 +141,34 @@ export function alertFromRow(r: Row): Alert {
   };
 }
 
+/**
+ * Columns of the episode layout (migration 0002): an episode is one row, its id and `ts` (the
+ * opening time) fixed, rewritten by each newer `episode_version` (0: an anomaly without an
+ * episode); both stores keep the highest version.
+ */
+export const ANOMALY_EPISODE_COLUMNS: ReadonlyArray<Column<Anomaly>> = [
+  col('episode_version', 'int', (r) => r.episode?.version ?? 0),
+  col('episode_status', 'string', (r) => r.episode?.status ?? ''),
+  col('episode_last_at', 'int', (r) => r.episode?.lastAt ?? r.ts),
+  col('episode_closed_at', 'int', (r) => r.episode?.closedAt ?? 0),
+  col('episode_points', 'int', (r) => r.episode?.points ?? 1),
+  col('episode_peak_score', 'float', (r) => r.episode?.peakScore ?? r.score),
+  col('episode_peak_value', 'float', (r) => r.episode?.peakValue ?? r.observed),
+  col('episode_peak_at', 'int', (r) => r.episode?.peakAt ?? r.ts),
+  col('episode_last_value', 'float', (r) => r.episode?.lastValue ?? r.observed),
+  col('significance', 'string', (r) => r.significance ?? ''),
+];
+
+/**
+ * A new table rather than new columns: ClickHouse fixes a ReplacingMergeTree's version column at
+ * creation, and CREATE TABLE IF NOT EXISTS stays safe when several stages migrate at once (ALTER
+ * ... ADD COLUMN is not, and ClickHouse 18 has no IF NOT EXISTS for it). 0002 copies `anomalies`.
+ */
 export const ANOMALIES: TableDef<Anomaly> = {
-  name: 'anomalies',
+  name: 'anomalies_v2',
   key: ['tenant', 'id'],
   orderBy: ['tenant', 'ts', 'id'],
+  version: 'episode_version',
   partitionBy: 'day',
   columns: [
     col('tenant', 'string', (r) => r.tenant),
@@ -163,6 +187,7 @@ export const ANOMALIES: TableDef<Anomaly> = {
     col('direction', 'string', (r) => r.direction),
     col('evidence_keys', 'strings', (r) => keys(r.evidence)),
     col('evidence_values', 'strings', (r) => values(r.evidence)),
+    ...ANOMALY_EPISODE_COLUMNS,
   ],
 };
 
@@ -252,12 +277,25 @@ const zip = (k: unknown, v: unknown): Attributes => {
 };
 
 export function anomalyFromRow(r: Row): Anomaly {
-  return {
+  const a: Anomaly = {
     id: str(r.id), tenant: str(r.tenant), ts: num(r.ts), service: str(r.service),
     signal: str(r.signal) as Anomaly['signal'], subject: str(r.subject), detector: str(r.detector),
     score: num(r.score), observed: num(r.observed), expected: num(r.expected), lower: num(r.lower), upper: num(r.upper),
     direction: str(r.direction) as Anomaly['direction'], evidence: zip(r.evidence_keys, r.evidence_values),
   };
+  const version = num(r.episode_version ?? 0);
+  if (version > 0) {
+    a.episode = {
+      id: a.id, status: str(r.episode_status) === 'closed' ? 'closed' : 'open', version, openedAt: a.ts, lastAt: num(r.episode_last_at),
+      points: num(r.episode_points), peakScore: num(r.episode_peak_score), peakValue: num(r.episode_peak_value), peakAt: num(r.episode_peak_at),
+      lastValue: num(r.episode_last_value),
+    };
+    const closed = num(r.episode_closed_at);
+    if (closed > 0) a.episode.closedAt = closed;
+  }
+  const significance = str(r.significance);
+  if (significance === 'golden' || significance === 'saturation' || significance === 'other' || significance === 'internal') a.significance = significance;
+  return a;
 }
 
 export function changeFromRow(r: Row): ChangeEvent {

@@ -40,15 +40,18 @@ function point(s: number, i: number): MetricPoint {
   return { id: stableId('mp', TENANT, service, name, ts), tenant: TENANT, ts, service, name, kind: 'gauge', value: 100 + s + noise + spike, labels: {} };
 }
 
-const view = (a: Anomaly) => `${a.id} ${a.observed} ${a.expected.toFixed(9)} ${a.score.toFixed(9)}`;
+// An episode is published in versions (detectors/episodes.ts): each version is one record to match.
+const key = (a: Anomaly) => `${a.id}#${a.episode?.version ?? 0}`;
+const view = (a: Anomaly) => `${key(a)} ${a.observed} ${a.expected.toFixed(9)} ${a.score.toFixed(9)} ${a.episode?.points ?? 1}`;
 
 describe.skipIf(!available.kafka || !available.clickhouse)('detect replicas on real Kafka and ClickHouse', () => {
   it('one dies mid-stream; the other resumes its series from checkpoint and commit, with the anomalies of an uninterrupted detector', async () => {
     // What one detector that sees every point once reports.
     const straight = new SeriesBank(undefined);
     const expected = new Map<string, string>();
-    for (let i = 0; i < POINTS; i++) for (const a of await detectBatch(straight, Array.from({ length: SERIES }, (_, s) => point(s, i)), [])) expected.set(a.id, view(a));
-    expect(expected.size).toBeGreaterThan(SERIES / 3);
+    for (let i = 0; i < POINTS; i++) for (const a of await detectBatch(straight, Array.from({ length: SERIES }, (_, s) => point(s, i)), [])) expected.set(key(a), view(a));
+    // Every spiking series opens at least one episode.
+    expect(new Set([...expected.keys()].map((k) => k.split('#')[0])).size).toBeGreaterThanOrEqual(SERIES / 3);
 
     const config = loadConfig({
       AIOPS_KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -67,7 +70,7 @@ describe.skipIf(!available.kafka || !available.clickhouse)('detect replicas on r
     await store.migrate();
     const bus = await testBus(config, 'it-detect-producer', logger, cleanup);
     const seen = new Map<string, string[]>();
-    await follow(bus, TOPICS.anomalies, `it-anomalies-${run}`, (a) => seen.set(a.id, [...(seen.get(a.id) ?? []), view(a)]), cleanup);
+    await follow(bus, TOPICS.anomalies, `it-anomalies-${run}`, (a) => seen.set(key(a), [...(seen.get(key(a)) ?? []), view(a)]), cleanup);
 
     const replicas = await startReplicas(detectStage, config, 2, logger, cleanup);
     const publish = async (from: number, to: number) => {
@@ -90,7 +93,7 @@ describe.skipIf(!available.kafka || !available.clickhouse)('detect replicas on r
     const missing = [...expected.keys()].filter((id) => !seen.has(id));
     const extra = [...seen.keys()].filter((id) => !expected.has(id));
     expect({ missing, extra }).toEqual({ missing: [], extra: [] });
-    // A replay republishes an anomaly with the same id; it must carry the same values.
+    // A replay republishes an episode version with the same id and version; it must carry the same values.
     for (const [id, views] of seen) for (const v of views) expect(v).toBe(expected.get(id));
   }, 240_000);
 });

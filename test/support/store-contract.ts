@@ -158,6 +158,22 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect((await store.getCheckpoints(t, 'detector')).length).toBe(2);
     });
 
+    it('keeps one row per anomaly episode, its newest version published in order', async () => {
+      const store = await open();
+      const t = tenant('episodes');
+      const id = stableId('an', t, 'episode');
+      const v = (version: number): Anomaly => anomaly(t, 1, {
+        id, observed: 10 + version, significance: 'golden',
+        episode: { id, status: version === 3 ? 'closed' : 'open', version, openedAt: T0 + 1000, lastAt: T0 + version * 60_000, points: version * 12, peakScore: 0.99, peakValue: 10 + version, peakAt: T0 + version * 60_000, lastValue: 10 + version, ...(version === 3 ? { closedAt: T0 + 480_000 } : {}) },
+      });
+      await store.insertAnomalies([v(1)]);
+      await store.insertAnomalies([v(2)]);
+      await store.insertAnomalies([v(3)]);
+      const items = (await store.queryAnomalies({ tenant: t, limit: 10 })).items;
+      expect(items).toEqual([v(3)]);
+      expect(await store.count(t, 'anomalies')).toBe(1);
+    });
+
     it('applies migrations once', async () => {
       const store = await open();
       expect(await store.migrate()).toEqual([]);

@@ -1,0 +1,62 @@
+// Series significance from Prometheus / OpenTelemetry names: golden signals and saturation may
+// open incidents, process and runtime internals only support them.
+import { describe, expect, it } from 'vitest';
+import { significanceClassifier, significanceFromFile } from '../../detectors/significance.js';
+
+const classify = significanceClassifier().classify;
+
+describe('series significance', () => {
+  it.each([
+    ['http_server_request_duration_seconds_bucket{le="0.5"}', 'golden'],
+    ['http_server_request_duration_p95_ms', 'golden'],
+    ['checkout_latency_ms', 'golden'],
+    ['http_requests_total{code="200"}', 'golden'],
+    ['grpc_server_handled_total', 'golden'],
+    ['http.server.request.duration', 'golden'],
+    ['orders_total{status="503"}', 'golden'],
+    ['payment_errors_total', 'golden'],
+    ['node_cpu_seconds_total{cpu="0",mode="user"}', 'saturation'],
+    ['node_memory_MemAvailable_bytes', 'saturation'],
+    ['node_filesystem_avail_bytes{mountpoint="/"}', 'saturation'],
+    ['node_network_receive_errs_total{device="eth0"}', 'saturation'],
+    ['kafka_consumergroup_lag', 'saturation'],
+    ['process_cpu_seconds_total', 'saturation'],
+    ['process_resident_memory_bytes', 'saturation'],
+    ['container_memory_working_set_bytes', 'saturation'],
+    ['process_virtual_memory_bytes', 'internal'],
+    ['process_open_fds', 'internal'],
+    ['process_start_time_seconds', 'internal'],
+    ['nodejs_heap_space_size_used_bytes{space="old"}', 'internal'],
+    ['nodejs_eventloop_lag_seconds', 'internal'],
+    ['go_gc_duration_seconds{quantile="0.5"}', 'internal'],
+    ['go_memstats_heap_alloc_bytes', 'internal'],
+    ['jvm_gc_pause_seconds_count', 'internal'],
+    ['scrape_duration_seconds', 'internal'],
+    ['up', 'internal'],
+    ['node_exporter_build_info', 'internal'],
+    ['prometheus_http_requests_total{code="200",handler="/metrics"}', 'internal'],
+    ['prometheus_tsdb_head_series', 'internal'],
+    ['node_time_seconds', 'internal'],
+    ['node_entropy_available_bits', 'internal'],
+    ['orders_placed', 'other'],
+  ])('%s is %s', (subject, want) => {
+    expect(classify(subject)).toBe(want);
+  });
+
+  it('a significance file adds rules ahead of the defaults and can change the fallback', () => {
+    const c = significanceFromFile({ rules: [{ pattern: '^process_cpu', significance: 'internal' }], unknown: 'internal' });
+    expect(c.classify('process_cpu_seconds_total')).toBe('internal');
+    expect(c.classify('http_requests_total')).toBe('golden');
+    expect(c.classify('orders_placed')).toBe('internal');
+  });
+
+  it('a bad significance file is CONFIG_INVALID with every problem named', () => {
+    expect(() => significanceFromFile({ rules: [{ pattern: '(', significance: 'internal' }, { pattern: '[', significance: 'golden' }] })).toThrowError(/rules\[0\][\s\S]*rules\[1\]/);
+    try {
+      significanceFromFile({ rules: [{ pattern: 'x', significance: 'loud' }] });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('CONFIG_INVALID');
+    }
+  });
+});
