@@ -12,13 +12,19 @@ async function runUntilSignal(names?: readonly StageName[]): Promise<void> {
   const [modules, { runStages }] = await Promise.all([loadStageModules(names), import('../../platform/runtime/run-stages.js')]);
   const pipeline = await runStages(modules, config);
   pipeline.logger.info({ stages: modules.map((m) => m.name), bus: config.bus, store: config.store }, 'pipeline running; Ctrl-C stops it');
+  // Signal handlers do not keep Node alive: a stage with nothing else holding the event loop (the
+  // in-process bus, AIOPS_OPS_PORT=0) would exit 13 with the top-level await still pending.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {
       if (stopping) return;
       stopping = true;
       pipeline.logger.info({ signal }, 'stopping');
-      void pipeline.stop().finally(resolve);
+      void pipeline.stop().finally(() => {
+        clearInterval(keepAlive);
+        resolve();
+      });
     };
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
