@@ -2,7 +2,6 @@
 // with its ranked root causes and evidence, or one JSON object with --json.
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { createLogger } from '../../platform/telemetry/logger.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { availableParallelism } from 'node:os';
 import { loadStageModules } from '../stage-catalogue.js';
@@ -62,6 +61,7 @@ export function registerDemo(program: Command): void {
       const parallel = Number(opts.parallel);
       if (!Number.isInteger(parallel) || parallel < 1) throw new AiopsError('BAD_REQUEST', `--parallel must be a positive integer, got "${opts.parallel}".`);
       const logLevel = process.env.AIOPS_LOG_LEVEL ?? 'warn';
+      const { createLogger } = await import('../../platform/telemetry/logger.js');
       const logger = createLogger(logLevel, { role: 'demo' });
       // Imported here, not at the top: the pipeline's modules are heavy and `--help` needs none of them.
       const [{ runScenario }, stages] = await Promise.all([import('../../demo/run-scenario.js'), loadStageModules(['sink', 'correlate', 'detect'])]);
