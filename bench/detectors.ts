@@ -5,11 +5,12 @@
 //        BENCH_SERIES (default 1000000), BENCH_POINTS (default 100), BENCH_REPEAT (default 3)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceDir } from '../platform/runtime/source-dir.js';
 import { SeriesDetector } from '../detectors/metrics/series-detector.js';
 import { listNabFiles, readNabSeries, type NabSeries } from './nab/corpus.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The source folder even when run compiled from dist/bench: results go to bench/results.
+const here = sourceDir(import.meta.url);
 const root = resolve(here, '..');
 
 function nabDir(): string | undefined {

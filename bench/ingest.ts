@@ -14,8 +14,8 @@
 // Requests go through Fastify's inject() (no sockets), so the figures are the receivers' own cost:
 // decode, normalise, validate, id, publish. "Per core" divides by this process's CPU seconds.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { sourceDir } from '../platform/runtime/source-dir.js';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import pino from 'pino';
 import protobuf from 'protobufjs';
@@ -32,7 +32,8 @@ import { decodeMessage, otlpTypes } from '../ingest/proto/index.js';
 import { Batch, DEFAULT_PUBLISHER_OPTIONS, Publisher } from '../ingest/publisher.js';
 import { ndjsonLogs, otlpLogsProto, remoteWriteBody } from '../ingest/testing/seeds.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The source folder even when run compiled from dist/bench: results go to bench/results.
+const here = sourceDir(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);

@@ -6,12 +6,13 @@
 // data; writes bench/results/rca.json.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceDir } from '../platform/runtime/source-dir.js';
 import { readScenario } from './rca/scenario.js';
 import { normalSpecificity, runRca } from './rca/harness.js';
 import { readLabels, scoreRun, type AcFigures } from './rca/score.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The source folder even when run compiled from dist/bench: results go to bench/results.
+const here = sourceDir(import.meta.url);
 const candidates = [process.env.BENCH_RCA_DIR, resolve(here, '../../shared/bench/petshop'), '/work/shared/bench/petshop'].filter((d): d is string => !!d);
 const root = candidates.find((d) => existsSync(d));
 if (!root) {

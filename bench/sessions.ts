@@ -11,10 +11,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceDir } from '../platform/runtime/source-dir.js';
 import { FROZEN_SESSION_SETTINGS, SessionModel, readSessionCsv, type SessionRow, type SessionVerdict } from '../detectors/sessions/index.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The source folder even when run compiled from dist/bench: results go to bench/results.
+const here = sourceDir(import.meta.url);
 const root = resolve(here, '..');
 const DL_ANOMALOUS = 16_838;
 const DL_NORMAL = 553_366;

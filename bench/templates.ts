@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceDir } from '../platform/runtime/source-dir.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_OPTIONS, TemplateMiner, labelMessages } from '../detectors/logs/template-miner/index.js';
@@ -17,7 +17,8 @@ import { isListedWord } from '../detectors/logs/template-miner/masking.js';
 import { listLoghubDatasets, loadLoghubDataset } from './loghub/dataset.js';
 import { scoreParsing, type ParsingScores } from './loghub/score.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The source folder even when run compiled from dist/bench: results go to bench/results.
+const here = sourceDir(import.meta.url);
 const root = resolve(here, '..');
 const DATASETS = ['HDFS', 'Hadoop', 'Spark', 'Zookeeper', 'BGL', 'HPC', 'Thunderbird', 'OpenStack'];
 const LONG = ['HDFS', 'BGL'];

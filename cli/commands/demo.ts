@@ -2,12 +2,11 @@
 // with its ranked root causes and evidence, or one JSON object with --json.
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { createLogger } from '../../platform/telemetry/logger.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { availableParallelism } from 'node:os';
+import { loadStageModules } from '../stage-catalogue.js';
 import { DEFAULT_SPEC, FAULT_KINDS, type FaultKind, type ScenarioSpec } from '../../demo/scenario.js';
-import { runScenario, type ScenarioResult } from '../../demo/run-scenario.js';
-import { STAGES } from '../stage-registry.js';
+import type { ScenarioResult } from '../../demo/run-scenario.js';
 
 interface DemoOptions {
   json?: boolean;
@@ -62,8 +61,10 @@ export function registerDemo(program: Command): void {
       const parallel = Number(opts.parallel);
       if (!Number.isInteger(parallel) || parallel < 1) throw new AiopsError('BAD_REQUEST', `--parallel must be a positive integer, got "${opts.parallel}".`);
       const logLevel = process.env.AIOPS_LOG_LEVEL ?? 'warn';
+      const { createLogger } = await import('../../platform/telemetry/logger.js');
       const logger = createLogger(logLevel, { role: 'demo' });
-      const stages = [STAGES.sink, STAGES.correlate, STAGES.detect];
+      // Imported here, not at the top: the pipeline's modules are heavy and `--help` needs none of them.
+      const [{ runScenario }, stages] = await Promise.all([import('../../demo/run-scenario.js'), loadStageModules(['sink', 'correlate', 'detect'])]);
       const specs: ScenarioSpec[] = seeds.flatMap((seed) => (faults as FaultKind[]).map((fault) => ({ ...DEFAULT_SPEC, fault, seed, warmupMinutes: warmup })));
       const results: Array<ScenarioResult | undefined> = specs.map(() => undefined);
       const done = specs.map(() => 0);

@@ -10,10 +10,10 @@ import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } f
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
-import { DEFAULT_LOG_TEMPLATE_DETECTOR_CONFIG, LineLabels, TemplateMiner, type MinerSnapshot } from '../../detectors/logs/index.js';
-import { SESSION_MINER_FILE } from '../../detectors/sessions/index.js';
-import { trainAndSave } from '../../detectors/sessions/train.js';
-import { logFromJson } from '../../ingest/records.js';
+import type { MinerSnapshot } from '../../detectors/logs/index.js';
+import type { logFromJson } from '../../ingest/records.js';
+// The miner, the record schemas and the LSTM are imported when the command runs, not when
+// `aiops --help` lists it (together they cost more CPU than the rest of the CLI's start).
 
 export interface TrainSessionsOptions {
   in: string;
@@ -56,7 +56,7 @@ function textParser(pattern: string): LineParser {
   };
 }
 
-function ndjsonParser(file: string, service: string | undefined): LineParser {
+function ndjsonParser(file: string, service: string | undefined, fromJson: typeof logFromJson): LineParser {
   return (line, n) => {
     if (line.trim() === '') return undefined;
     let o: unknown;
@@ -68,7 +68,7 @@ function ndjsonParser(file: string, service: string | undefined): LineParser {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new AiopsError('INPUT_INVALID', `${file}:${n}: expected a JSON object (a log record)`);
     let rec;
     try {
-      rec = logFromJson(o as Record<string, unknown>, { tenant: 'default', now: 0 });
+      rec = fromJson(o as Record<string, unknown>, { tenant: 'default', now: 0 });
     } catch (err) {
       throw new AiopsError('INPUT_INVALID', `${file}:${n}: ${(err as Error).message}`);
     }
@@ -95,6 +95,7 @@ export function readAnomalousIds(file: string): Set<string> {
 
 /** Mines every line of `file` in order and groups the session lines by session, with final template ids. */
 export async function mineSessions(file: string, parse: LineParser): Promise<MinedSessions> {
+  const { DEFAULT_LOG_TEMPLATE_DETECTOR_CONFIG, LineLabels, TemplateMiner } = await import('../../detectors/logs/index.js');
   const miner = new TemplateMiner(DEFAULT_LOG_TEMPLATE_DETECTOR_CONFIG.miner);
   const labels = new LineLabels();
   const memberships: Array<{ line: number; sessions: string[] }> = [];
@@ -128,7 +129,7 @@ export async function runTrainSessions(opts: TrainSessionsOptions, onEpoch?: (ep
     if (opts.sessionPattern === undefined) throw new AiopsError('INPUT_INVALID', '--format text needs --session-pattern REGEX (the session id is its first group or the whole match, e.g. "blk_-?\\d+" for HDFS)');
     parse = textParser(opts.sessionPattern);
   } else if (opts.format === 'ndjson') {
-    parse = ndjsonParser(opts.in, opts.service);
+    parse = ndjsonParser(opts.in, opts.service, (await import('../../ingest/records.js')).logFromJson);
   } else {
     throw new AiopsError('INPUT_INVALID', `--format must be text or ndjson, found '${opts.format}'`);
   }
@@ -140,6 +141,7 @@ export async function runTrainSessions(opts: TrainSessionsOptions, onEpoch?: (ep
     const rows = kept.map(([id, ev], i) => `${i},${id},0,${ev.length},${ev.join(' ')}`);
     writeFileSync(opts.sessionsCsv, `pos,session_id,label,n_events,events\n${rows.join('\n')}\n`);
   }
+  const [{ trainAndSave }, { SESSION_MINER_FILE }] = await Promise.all([import('../../detectors/sessions/train.js'), import('../../detectors/sessions/index.js')]);
   const report = await trainAndSave(
     kept.map(([, ev]) => ev),
     opts.out,

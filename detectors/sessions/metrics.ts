@@ -1,5 +1,7 @@
 // Prometheus metrics of the session detectors, read at scrape time from SessionBank.stats()
-// (nothing counted on the hot path). Label: the service whose model scores the sessions.
+// (nothing counted on the hot path). Label: monitored_service, the service whose model scores the
+// sessions; not `service`, which ingest maps to the series' service, so the pipeline's own
+// metrics scraped back into it would be filed under (and open incidents about) a user's service.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SessionBank } from './session-bank.js';
 
@@ -15,22 +17,22 @@ export function registerSessionMetrics(registry: Registry, bank: SessionBank): (
   new Gauge({
     name: 'aiops_session_open_sessions',
     help: 'Open sessions held by the session detector (bounded by its maxOpenSessions cap).',
-    labelNames: ['service'],
+    labelNames: ['monitored_service'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of bank.stats()) this.set({ service: s.service }, s.open);
+      for (const s of bank.stats()) this.set({ monitored_service: s.service }, s.open);
     },
   });
   for (const [name, help, key] of COUNTERS) {
     new Counter({
       name,
       help,
-      labelNames: ['service'],
+      labelNames: ['monitored_service'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of bank.stats()) this.inc({ service: s.service }, s[key]);
+        for (const s of bank.stats()) this.inc({ monitored_service: s.service }, s[key]);
       },
     });
     names.push(name);

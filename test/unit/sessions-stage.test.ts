@@ -95,9 +95,9 @@ describe('detect stage: session models', () => {
     const registry = new Registry();
     const unregister = registerSessionMetrics(registry, sessions);
     const text = await registry.metrics();
-    expect(text).toContain('aiops_session_open_sessions{service="shop"} 1');
-    expect(text).toContain('aiops_session_sessions_scored_total{service="shop"} 2');
-    expect(text).toContain('aiops_session_sessions_flagged_total{service="shop"} 1');
+    expect(text).toContain('aiops_session_open_sessions{monitored_service="shop"} 1');
+    expect(text).toContain('aiops_session_sessions_scored_total{monitored_service="shop"} 2');
+    expect(text).toContain('aiops_session_sessions_flagged_total{monitored_service="shop"} 1');
     unregister();
     expect((await registry.metrics()).trim()).toBe('');
   });

@@ -97,8 +97,8 @@ describe('log template detector', () => {
     const registry = new Registry();
     registerTemplateMinerMetrics(registry, () => d.miners());
     const text = await registry.metrics();
-    expect(text).toMatch(/aiops_template_miner_templates\{tenant="t1",service="api"\} 3/);
-    expect(text).toMatch(/aiops_template_miner_messages_total\{tenant="t1",service="web"\} 1/);
+    expect(text).toMatch(/aiops_template_miner_templates\{tenant="t1",monitored_service="api"\} 3/);
+    expect(text).toMatch(/aiops_template_miner_messages_total\{tenant="t1",monitored_service="web"\} 1/);
   });
 
   it('holds at most maxServices services', () => {

@@ -7,7 +7,6 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AiopsError } from '../../../platform/errors/aiops-error.js';
 import { readScenario } from '../../../bench/rca/scenario.js';
-import { runRca } from '../../../bench/rca/harness.js';
 
 interface RcaOptions {
   scenario: string;
@@ -31,6 +30,8 @@ export function registerRcaBench(bench: Command): Command {
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'rca {bar} {value}/{total} cases | {case}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : undefined;
       bar?.start(scenario.cases.length, 0, { case: '' });
+      // Imported here: the harness loads the whole correlator, which `--help` does not need.
+      const { runRca } = await import('../../../bench/rca/harness.js');
       const run = await runRca(scenario, { onCase: (done, _total, name) => bar?.update(done, { case: name }) });
       bar?.stop();
       mkdirSync(dirname(opts.out) || '.', { recursive: true });

@@ -7,7 +7,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AiopsError } from '../../../platform/errors/aiops-error.js';
-import { SessionCsvError, SessionModel, readSessionCsv, type SessionRow } from '../../../detectors/sessions/index.js';
+import type { SessionRow } from '../../../detectors/sessions/index.js';
+
+// Imported when the bench runs: the session model pulls in the LSTM and is not needed for `--help`.
+type Sessions = typeof import('../../../detectors/sessions/index.js');
 
 interface SessionsOptions {
   train: string;
@@ -17,7 +20,7 @@ interface SessionsOptions {
   seed?: string;
 }
 
-function readRows(file: string, what: string): SessionRow[] {
+function readRows({ readSessionCsv, SessionCsvError }: Sessions, file: string, what: string): SessionRow[] {
   if (!existsSync(file)) throw new AiopsError('INPUT_NOT_FOUND', `${what} file not found: ${file}`);
   try {
     return readSessionCsv(file);
@@ -41,8 +44,10 @@ export function registerSessionsBench(bench: Command): Command {
     .option('--save-model <dir>', 'also save the fitted model (versioned artifact) to this directory')
     .option('--seed <n>', 'override the frozen seed (default 42)')
     .action(async (opts: SessionsOptions) => {
-      const train = readRows(opts.train, '--train');
-      const input = readRows(opts.in, '--in');
+      const sessions = await import('../../../detectors/sessions/index.js');
+      const { SessionModel } = sessions;
+      const train = readRows(sessions, opts.train, '--train');
+      const input = readRows(sessions, opts.in, '--in');
       const normals = train.filter((r) => r.label === 0).map((r) => r.events);
       if (normals.length === 0) throw new AiopsError('INPUT_INVALID', `${opts.train}: no rows with label 0 to fit on`);
       let seed: number | undefined;

@@ -1,5 +1,6 @@
 // Prometheus metrics of template miners, read from each miner's stats() at scrape time (nothing
-// is counted on the hot path). Labels: tenant and service of the log stream the miner serves.
+// is counted on the hot path). Labels: tenant and monitored_service of the log stream the miner
+// serves; not `service`, which ingest maps to the series' service (see detectors/sessions/metrics.ts).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MinerStats } from './miner.js';
 
@@ -9,7 +10,7 @@ export interface MinerSource {
   stats(): MinerStats;
 }
 
-const LABELS = ['tenant', 'service'] as const;
+const LABELS = ['tenant', 'monitored_service'] as const;
 
 const COUNTERS: [name: string, help: string, key: keyof MinerStats][] = [
   ['aiops_template_miner_messages_total', 'Log messages mined.', 'messages'],
@@ -33,7 +34,7 @@ export function registerTemplateMinerMetrics(registry: Registry, sources: () => 
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of sources()) this.set({ tenant: s.tenant, service: s.service }, s.stats().clusters);
+      for (const s of sources()) this.set({ tenant: s.tenant, monitored_service: s.service }, s.stats().clusters);
     },
   });
   names.push('aiops_template_miner_templates');
@@ -45,7 +46,7 @@ export function registerTemplateMinerMetrics(registry: Registry, sources: () => 
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of sources()) this.inc({ tenant: s.tenant, service: s.service }, s.stats()[key]);
+        for (const s of sources()) this.inc({ tenant: s.tenant, monitored_service: s.service }, s.stats()[key]);
       },
     });
     names.push(name);
