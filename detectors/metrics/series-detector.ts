@@ -90,8 +90,8 @@ const SHADOW_ROTATE = 128;
 /** Band widening while young: half-width x (1 + BAND_YOUTH / sqrt(points)); x1.67 at 20 points, x1.14 at 480. */
 const BAND_YOUTH = 3;
 /**
- * Young bands are at least the learnt range wide, fading out over YOUTH_POINTS points: the EW spreads
- * start at zero and need about 1/scaleAlpha points to grow into place.
+ * While young (YOUTH_POINTS), the band's sigma is at least a running-mean spread, fading out over those
+ * points: the EW spreads start at zero and need a few 1/scaleAlpha points to grow into place.
  */
 const YOUTH_POINTS = 480;
 /**
@@ -102,6 +102,8 @@ const YOUTH_POINTS = 480;
  */
 const PROFILE_FREEZE_POINTS = 10;
 const RESTORE_POINTS = 30;
+/** Largest factor by which an accepted new level widens the spreads. */
+const MAX_REANCHOR_RATIO = 10;
 /** Consecutive out-of-band points that make a hold (the paging rule's minRun). */
 const HOLD_START_POINTS = 3;
 
@@ -154,6 +156,7 @@ export class SeriesDetector {
     s[t + T.IN_RUN] = 0;
     s[t + T.AHEAD_TS] = Number.NaN;
     s[t + T.BEHIND_RUN] = 0;
+    s[t + T.YOUNG_SCALE] = 0;
     s.fill(Number.NaN, t + T.PRE, t + T.PRE + PRE_SLOTS.length);
   }
 
@@ -169,6 +172,7 @@ export class SeriesDetector {
   /** Event time since which the series has been outside its band (NaN when it is not). */
   get holdSinceMs(): number {
     const s = this.s;
+    // -Infinity: a false-positive mark accepted the hold; it ends at the next point outside the band.
     return (s[this.L.tail + T.OUT_RUN] as number) >= HOLD_START_POINTS ? (s[this.L.tail + T.RUN_TS] as number) : Number.NaN;
   }
 
@@ -394,7 +398,7 @@ export class SeriesDetector {
     // while the series is young (its spreads are still growing from zero) so early bands do not flood.
     const holding = (s[tl + T.OUT_RUN] as number) >= HOLD_START_POINTS;
     let bandExpected = expected;
-    let half: number;
+    let bandSigma: number;
     if (holding) {
       const pre = tl + T.PRE;
       const hLocal = (s[pre + PRE_INDEX.FAST] as number) + (s[pre + PRE_INDEX.FAST_TREND] as number);
@@ -403,20 +407,31 @@ export class SeriesDetector {
       const hSigSeas = MAD_TO_SIGMA * (s[pre + PRE_INDEX.SEAS_SCALE] as number) + floor;
       const hSeasBetter = seasReady && (c.seasonality !== 'auto' || hSigSeas < SEASONAL_ERROR_RATIO * hSigLocal);
       bandExpected = hSeasBetter ? hSeas : hLocal;
-      half = BAND_Z * (hSeasBetter ? hSigSeas : hSigLocal);
-    } else {
-      half = BAND_Z * sigma;
-      if (n < YOUTH_POINTS) half = Math.max(half * (1 + BAND_YOUTH / Math.sqrt(n)), range * (1 - n / YOUTH_POINTS));
+      bandSigma = hSeasBetter ? hSigSeas : hSigLocal;
+    } else bandSigma = sigma;
+    const young = n < YOUTH_POINTS;
+    if (young) {
+      const ys = MAD_TO_SIGMA * (s[tl + T.YOUNG_SCALE] as number) * (1 - n / YOUTH_POINTS);
+      bandSigma = Math.max(bandSigma, ys) * (1 + BAND_YOUTH / Math.sqrt(n));
     }
+    const half = BAND_Z * bandSigma;
     const outside = judged && (x > bandExpected + half || x < bandExpected - half);
-    this.holdStep(tsMs, outside);
+    // The young spread learns from in-band points only (a fault must not widen the band that judges it).
+    if (young && !outside && !holding) {
+      const ys = s[tl + T.YOUNG_SCALE] as number;
+      s[tl + T.YOUNG_SCALE] = ys + (Math.abs(x - predLocal) - ys) / n;
+    }
+    // Inside a marked incident nothing is accepted as normal, however long it lasts.
+    const incident = this.inIncident(tsMs);
+    const accepted = this.holdStep(tsMs, outside, incident);
+    if (accepted === 'operator') this.reanchor(x, bandExpected, slot, dow, seasReady);
 
     // Learn, unless inside an incident window. A level-shift alarm re-anchors the slow level only once
     // the series has its long-run picture (an event-time warm-up can end on 20 points: NAB dev 78.0 -> 76.9
     // when young alarms re-anchored it). The scoring baseline keeps learning during a hold (its
     // score is the NAB-tuned one, which wants one alarm per anomaly), but not the daily profile, which has
     // no copy; the hold's own band stays the pre-deviation one, and holdStep restores it on the way out.
-    if (!this.inIncident(tsMs)) {
+    if (!incident) {
       this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired && longRun, holding && (s[tl + T.OUT_RUN] as number) >= PROFILE_FREEZE_POINTS);
       if (score < 0.3 * ALARM_SCORE && left <= 0) this.saveShadow(tsMs);
     }
@@ -472,9 +487,12 @@ export class SeriesDetector {
    * fault stays measured against the pre-fault normal instead of being learnt within minutes.
    * holdReleasePoints points back inside end it, and the scoring baseline goes back to that copy too
    * (what it learnt from the fault is forgotten). A hold that lasts maxHoldMs of event time is a new
-   * normal: it ends and the band is the scoring baseline's, which has followed the new level.
+   * normal ('time'): it ends, and the band is the scoring baseline's, which has been following the new
+   * level all along. One that a false-positive mark accepted (RUN_TS = -Infinity) ends too ('operator'),
+   * and the caller re-anchors the baseline at the current value at once. (Re-anchoring on 'time' as
+   * well cost NAB dev 3.4 points: a level held for 6 h is mostly a drift the scoring baseline tracked.)
    */
-  private holdStep(tsMs: number, outside: boolean): void {
+  private holdStep(tsMs: number, outside: boolean, incident: boolean): 'no' | 'time' | 'operator' {
     const s = this.s;
     const tl = this.L.tail;
     const run = s[tl + T.OUT_RUN] as number;
@@ -486,20 +504,41 @@ export class SeriesDetector {
         for (let i = 0; i < PRE_SLOTS.length; i++) s[tl + T.PRE + i] = s[PRE_SLOTS[i] as number] as number;
       }
       s[tl + T.OUT_RUN] = run + 1;
-      if (run + 1 >= HOLD_START_POINTS && tsMs - (s[tl + T.RUN_TS] as number) >= this.config.maxHoldMs) this.endHold();
-      return;
+      const since = s[tl + T.RUN_TS] as number;
+      if (!incident && run + 1 >= HOLD_START_POINTS && tsMs - since >= this.config.maxHoldMs) {
+        this.endHold();
+        return since === Number.NEGATIVE_INFINITY ? 'operator' : 'time';
+      }
+      return 'no';
     }
     if (!holding) {
       if (run > 0) this.endHold();
-      return;
+      return 'no';
     }
     const inRun = (s[tl + T.IN_RUN] as number) + 1;
     if (inRun < this.config.holdReleasePoints) {
       s[tl + T.IN_RUN] = inRun;
-      return;
+      return 'no';
     }
     if ((s[tl + T.OUT_RUN] as number) >= RESTORE_POINTS) for (let i = 0; i < PRE_SLOTS.length; i++) s[PRE_SLOTS[i] as number] = s[tl + T.PRE + i] as number;
     this.endHold();
+    return 'no';
+  }
+
+  /**
+   * Accepts x as the new normal level. Telemetry noise mostly scales with its level (latency, error
+   * counts), so the spreads grow by the level ratio when the level went up; they never shrink here.
+   */
+  private reanchor(x: number, oldExpected: number, slot: number, dow: number, seasReady: boolean): void {
+    const s = this.s;
+    s[S.FAST] = x;
+    s[S.FAST_TREND] = 0;
+    const day = s[slot] as number;
+    s[S.SLOW] = seasReady && !Number.isNaN(day) ? x - day - (s[dow] as number) : x;
+    s[S.SHIFT_FAST] = 0;
+    s[S.SHIFT_SLOW] = 0;
+    const ratio = oldExpected > 0 && x > oldExpected ? Math.min(x / oldExpected, MAX_REANCHOR_RATIO) : 1;
+    for (const k of [S.FAST_SCALE, S.SEAS_SCALE, S.SLOW_SCALE] as const) s[k] = (s[k] as number) * ratio;
   }
 
   private endHold(): void {
@@ -735,9 +774,9 @@ export class SeriesDetector {
     const c = this.config;
     const adjusted: PatternName[] = [];
     // An operator calling an ongoing deviation a false positive accepts its level as the new normal:
-    // the hold ends and the band is the scoring baseline's again, which has followed the new level.
+    // the next point outside the band re-anchors the baseline at its value.
     const holdTs = this.holdSinceMs;
-    if (holdTs === holdTs && endMs >= holdTs && startMs <= (s[S.LAST_TS] as number)) this.endHold();
+    if (holdTs === holdTs && endMs >= holdTs && startMs <= (s[S.LAST_TS] as number)) s[this.L.tail + T.RUN_TS] = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < ALARM_RING; i++) {
       const ts = s[this.L.alarms + 2 * i] as number;
       const pat = s[this.L.alarms + 2 * i + 1] as number;

@@ -56,13 +56,14 @@ export const T = {
   IN_RUN: 3, // consecutive in-band points during a hold
   AHEAD_TS: 4, // a far-ahead timestamp waiting for confirmation (NaN: none)
   BEHIND_RUN: 5, // consecutive points behind the series' clock
-  PRE: 6, // the baseline just before the current out-of-band run (PRE_SLOTS): the band of a hold
+  YOUNG_SCALE: 6, // running mean |x - local prediction| while the series is young (the EW spreads start at 0)
+  PRE: 7, // the baseline just before the current out-of-band run (PRE_SLOTS): the band of a hold
 } as const;
 
 /** The baseline a hold judges against, and restores when the series comes back into it. */
 export const PRE_SLOTS = [S.FAST, S.FAST_TREND, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.SHIFT_FAST, S.SHIFT_SLOW] as const;
 export const PRE_INDEX = { FAST: 0, FAST_TREND: 1, FAST_SCALE: 2, SLOW: 3, SEAS_SCALE: 4 } as const;
-export const TAIL = 6 + PRE_SLOTS.length;
+export const TAIL = 7 + PRE_SLOTS.length;
 
 /** Baseline slots copied to the shadow at calm points (restored when an incident is marked late). */
 export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.MIN, S.MAX, S.FAST_TREND] as const;
