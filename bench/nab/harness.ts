@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { SeriesDetector } from '../../detectors/metrics/series-detector.js';
 import type { SeriesDetectorConfig } from '../../detectors/metrics/config.js';
 import { listNabFiles, readNabSeries, type NabProfiles, type NabSeries, type NabWindows } from './corpus.js';
-import { scoreAllProfiles, scoreByCategory, type CategoryResult, type ProfileResult, type ScorableFile } from './scorer.js';
+import { scoreAllProfiles, scoreByCategory, summariseLoco, type CategoryResult, type LocoSummary, type ProfileResult, type ScorableFile } from './scorer.js';
 import { WindowedGaussian } from './windowed-gaussian.js';
 
 /** A per-file streaming scorer: one instance per series, fed rows in order. */
@@ -96,4 +96,9 @@ export function scoreNabRun(run: NabRunResult, windows: NabWindows, profiles: Na
 /** Per-category contribution and leave-one-category-out scores of a scored run. */
 export function scoreNabCategories(run: NabRunResult, windows: NabWindows, profiles: NabProfiles, corpus: readonly ProfileResult[]): CategoryResult[] {
   return scoreByCategory(scorableFiles(run, windows), profiles, corpus);
+}
+
+/** Leave-one-category-out mean and minimum fold per profile. */
+export function summariseNabLoco(categories: readonly CategoryResult[], profiles: NabProfiles): LocoSummary[] {
+  return summariseLoco(categories, profiles);
 }

@@ -262,8 +262,42 @@ export interface CategoryResult {
   windows: number;
   /** Per profile: raw score of the category's files at the corpus-wide threshold. */
   rawAtCorpusThreshold: Record<string, number>;
-  /** Per profile: normalised score of the corpus without this category (threshold re-optimised). */
+  /**
+   * Per profile: the category's own normalised score at the corpus-wide threshold (100 perfect, 0 the null
+   * detector); null for a category without windows, where only false positives can count.
+   */
+  scoreAtCorpusThreshold: Record<string, number | null>;
+  /** Per profile: normalised score of the corpus without this category (threshold re-optimised): a LOCO fold. */
   scoreWithout: Record<string, number>;
+}
+
+/** Leave-one-category-out summary of one profile: the folds' mean and the weakest fold. */
+export interface LocoSummary {
+  profile: string;
+  folds: number;
+  mean: number;
+  min: number;
+  /** Category left out in the weakest fold. */
+  minWithout: string;
+}
+
+/** Mean and minimum of the leave-one-category-out folds, per profile (the figure to tune against is the minimum). */
+export function summariseLoco(categories: readonly CategoryResult[], profiles: NabProfiles): LocoSummary[] {
+  return Object.keys(profiles).map((profile) => {
+    let sum = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let minWithout = '';
+    for (const c of categories) {
+      const v = c.scoreWithout[profile] ?? 0;
+      sum += v;
+      if (v < min) {
+        min = v;
+        minWithout = c.category;
+      }
+    }
+    const folds = categories.length;
+    return { profile, folds, mean: folds === 0 ? 0 : sum / folds, min: folds === 0 ? 0 : min, minWithout };
+  });
 }
 
 /** Category of a "<category>/<file>.csv" key. */
@@ -286,8 +320,15 @@ export function scoreByCategory(files: readonly ScorableFile[], profiles: NabPro
     for (const r of corpus) {
       rawAtCorpusThreshold[r.profile] = r.perFile.filter((p) => categoryOf(p.key) === category).reduce((a, p) => a + p.raw, 0);
     }
+    const windows = inside.reduce((a, f) => a + f.windows.length, 0);
+    const scoreAtCorpusThreshold: Record<string, number | null> = {};
+    for (const [name, cost] of Object.entries(profiles)) {
+      const raw = rawAtCorpusThreshold[name] ?? 0;
+      // Same normalisation as the corpus: the null detector misses every window, the perfect one finds each.
+      scoreAtCorpusThreshold[name] = windows === 0 ? null : (100 * (raw + windows * cost.fnWeight)) / (windows * (cost.tpWeight + cost.fnWeight));
+    }
     const scoreWithout: Record<string, number> = {};
     for (const [name, cost] of Object.entries(profiles)) scoreWithout[name] = rest.length === 0 ? 0 : scoreProfile(rest, name, cost).score;
-    return { category, files: inside.length, windows: inside.reduce((a, f) => a + f.windows.length, 0), rawAtCorpusThreshold, scoreWithout };
+    return { category, files: inside.length, windows, rawAtCorpusThreshold, scoreAtCorpusThreshold, scoreWithout };
   });
 }

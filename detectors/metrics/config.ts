@@ -6,8 +6,30 @@ export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
 export interface SeriesDetectorConfig {
   /** Score at or above which `isAnomaly` is true (the paging threshold; also used by alarm suppression). */
   threshold: number;
-  /** Points before any alarm can fire; the baselines learn meanwhile (cold start). */
+  /**
+   * Cold start: a series is judged (alarms, records, the paging band) once it has `warmupPoints`
+   * points or `warmupMs` of event time, whichever comes first, but never on fewer than
+   * `minWarmupPoints`. Points alone made warm-up depend on the scrape interval (120 points are 10 min
+   * at 5 s but 2 h at 60 s); time alone would judge a 1-minute series on a handful of points.
+   */
   warmupPoints: number;
+  warmupMs: number;
+  minWarmupPoints: number;
+  /**
+   * Hold: while a judged series is outside its band the baselines do not learn (the deviation is judged
+   * against the pre-deviation baseline). The hold ends after `holdReleasePoints` consecutive points back
+   * in band, or is accepted as a new normal after `maxHoldMs` of event time (or a false-positive mark
+   * covering it): the levels then re-anchor at the current value.
+   */
+  maxHoldMs: number;
+  holdReleasePoints: number;
+  /**
+   * Clock sanity: a point more than max(maxClockJumpMs, 100 typical intervals) ahead of the series'
+   * clock is not scored or adopted unless the next point confirms the jump; `clockResyncPoints`
+   * consecutive points behind the clock mean the clock itself was wrong, and it resyncs to them.
+   */
+  maxClockJumpMs: number;
+  clockResyncPoints: number;
   /** EW weight of the fast level (recent-value predictor). */
   fastAlpha: number;
   /** EW weight of the slow level (seasonal predictor's base and level-shift reference). */
@@ -60,6 +82,12 @@ export interface SeriesDetectorConfig {
 export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freeze({
   threshold: 0.5,
   warmupPoints: 120,
+  warmupMs: 30 * 60_000,
+  minWarmupPoints: 20,
+  maxHoldMs: 6 * 3_600_000,
+  holdReleasePoints: 3,
+  maxClockJumpMs: 86_400_000,
+  clockResyncPoints: 8,
   fastAlpha: 0.1,
   slowAlpha: 0.002,
   scaleAlpha: 0.01,
@@ -96,6 +124,12 @@ export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDe
     throw new RangeError(`likelihoodShortWindow must be an integer in 1..8 (got ${c.likelihoodShortWindow})`);
   }
   if (!(c.recordMargin >= 1)) throw new RangeError(`recordMargin must be at least 1 (got ${c.recordMargin})`);
+  for (const k of ['warmupPoints', 'minWarmupPoints', 'holdReleasePoints', 'clockResyncPoints'] as const) {
+    if (!(c[k] >= 1 && Number.isInteger(c[k]))) throw new RangeError(`${k} must be a positive integer (got ${c[k]})`);
+  }
+  for (const k of ['warmupMs', 'maxHoldMs', 'maxClockJumpMs'] as const) {
+    if (!(c[k] > 0)) throw new RangeError(`${k} must be positive (got ${c[k]})`);
+  }
   for (const k of ['fastAlpha', 'slowAlpha', 'scaleAlpha', 'likelihoodAlpha'] as const) {
     if (!(c[k] > 0 && c[k] <= 1)) throw new RangeError(`${k} must be in (0, 1] (got ${c[k]})`);
   }

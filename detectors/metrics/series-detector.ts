@@ -21,9 +21,13 @@ import {
   BASELINE_SLOTS,
   INCIDENT_RING,
   PATTERNS,
+  PRE_INDEX,
+  PRE_SLOTS,
   S,
   SHORT_RING,
   STATE_VERSION,
+  STATE_VERSION_V1,
+  T,
   WEEK_DAYS,
   layoutFor,
   type Layout,
@@ -83,6 +87,25 @@ const LOG_P_FLOOR = 1e-10;
 export const ALARM_SCORE = 0.5;
 const QUIET_MAX = 0.45;
 const SHADOW_ROTATE = 128;
+/** Band widening while young: half-width x (1 + BAND_YOUTH / sqrt(points)); x1.67 at 20 points, x1.14 at 480. */
+const BAND_YOUTH = 3;
+/**
+ * While young (YOUTH_POINTS), the band's sigma is at least a running-mean spread, fading out over those
+ * points: the EW spreads start at zero and need a few 1/scaleAlpha points to grow into place.
+ */
+const YOUTH_POINTS = 480;
+/**
+ * A hold this many out-of-band points long stops the daily profile learning (it has no copy), and one
+ * RESTORE_POINTS long restores the scoring baseline to the pre-deviation copy when it ends. Shorter
+ * ones are mostly heavy tails: doing either from the third point on cost NAB dev 0.4 (profile) and
+ * 3.7 (restore) points of the standard score; 10 / 30 cost nothing (10 to 20 / 30 to 100 all score 77.9-78.0).
+ */
+const PROFILE_FREEZE_POINTS = 10;
+const RESTORE_POINTS = 30;
+/** Largest factor by which an accepted new level widens the spreads. */
+const MAX_REANCHOR_RATIO = 10;
+/** Consecutive out-of-band points that make a hold (the paging rule's minRun). */
+const HOLD_START_POINTS = 3;
 
 const PAT: Record<PatternName, number> = Object.fromEntries(PATTERNS.map((p, i) => [p, i])) as Record<PatternName, number>;
 
@@ -120,6 +143,37 @@ export class SeriesDetector {
     s.fill(Number.NaN, this.L.incidents, this.L.incidents + INCIDENT_RING * 2);
     s.fill(Number.NaN, this.L.day, this.L.day + this.config.slotsPerDay);
     s.fill(0, this.L.week, this.L.week + WEEK_DAYS);
+    this.initTail();
+  }
+
+  /** Version-2 scalars at their fresh values (also what a migrated version-1 state gets). */
+  private initTail(): void {
+    const s = this.s;
+    const t = this.L.tail;
+    s[t + T.FIRST_TS] = Number.NaN;
+    s[t + T.RUN_TS] = Number.NaN;
+    s[t + T.OUT_RUN] = 0;
+    s[t + T.IN_RUN] = 0;
+    s[t + T.AHEAD_TS] = Number.NaN;
+    s[t + T.BEHIND_RUN] = 0;
+    s[t + T.YOUNG_SCALE] = 0;
+    s.fill(Number.NaN, t + T.PRE, t + T.PRE + PRE_SLOTS.length);
+  }
+
+  /**
+   * The series' clock: the latest event time it has adopted (NaN before the first point). A caller
+   * that drops out-of-order points should compare against this rather than the largest timestamp it
+   * has seen, which one far-future point can poison for good.
+   */
+  get clockMs(): number {
+    return this.s[S.LAST_TS] as number;
+  }
+
+  /** Event time since which the series has been outside its band (NaN when it is not). */
+  get holdSinceMs(): number {
+    const s = this.s;
+    // -Infinity: a false-positive mark accepted the hold; it ends at the next point outside the band.
+    return (s[this.L.tail + T.OUT_RUN] as number) >= HOLD_START_POINTS ? (s[this.L.tail + T.RUN_TS] as number) : Number.NaN;
   }
 
   /** Bytes of numeric state held per series. */
@@ -133,6 +187,9 @@ export class SeriesDetector {
     const c = this.config;
     const L = this.L;
     if (!Number.isFinite(value) || !Number.isFinite(tsMs)) return this.invalidVerdict(value);
+    const tl = L.tail;
+    if (!this.clockSane(tsMs)) return this.invalidVerdict(value);
+    if (Number.isNaN(s[tl + T.FIRST_TS] as number)) s[tl + T.FIRST_TS] = tsMs;
 
     // Counter mode: a monotonic counter becomes increments; a drop is a reset (the new value is the increment).
     let x = value;
@@ -147,6 +204,9 @@ export class SeriesDetector {
     }
 
     const n = s[S.N] as number;
+    // Cold start ends on points or on event time (the series' sane clock), whichever comes first, but
+    // never on too few points.
+    const judged = n >= c.warmupPoints || (n >= c.minWarmupPoints && Math.max(tsMs, s[S.LAST_TS] as number) - (s[tl + T.FIRST_TS] as number) >= c.warmupMs);
     // Sampling interval and gaps.
     const lastTs = s[S.LAST_TS] as number;
     const step = tsMs - lastTs;
@@ -265,7 +325,10 @@ export class SeriesDetector {
     const zMain = seasonalBetter ? zS : zL;
     const zMainT = zMain / (s[tol + (seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
     const zShiftT = zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number);
-    const recordsOn = n >= c.warmupPoints;
+    // Records and the range need a long-run picture (the scales' size, the learnt range): they start on
+    // the points rule even when event time ended the warm-up earlier.
+    const longRun = n >= c.warmupPoints;
+    const recordsOn = longRun;
     // A residual must beat its record by recordMargin: a spike the size of the last one, once the record
     // has decayed a little, is a tie, not a record. The windowed means climb smoothly, so their first
     // crossing of the record is always marginal; they need no margin.
@@ -286,7 +349,7 @@ export class SeriesDetector {
     // Range: a new extreme well beyond everything seen.
     const rmin = s[S.MIN] as number;
     const rmax = s[S.MAX] as number;
-    if (n >= c.warmupPoints) {
+    if (longRun) {
       const tUp = c.rangeTolerance * (s[tol + PAT['range-up']] as number);
       const tDn = c.rangeTolerance * (s[tol + PAT['range-down']] as number);
       if (x > rmax + tUp * range && range > 0) {
@@ -307,7 +370,7 @@ export class SeriesDetector {
     }
 
     // Cold start.
-    if (n < c.warmupPoints) {
+    if (!judged) {
       score = 0;
       comp = 'warmup';
     }
@@ -331,25 +394,161 @@ export class SeriesDetector {
     if (fired) this.recordAlarm(tsMs, comp, direction);
     s[S.LAST_SCORE] = score;
 
-    // Learn (unless inside an incident window).
-    if (!this.inIncident(tsMs)) {
-      this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired);
+    // The paging band: during a hold, the pre-deviation baseline's; otherwise the scoring one's, widened
+    // while the series is young (its spreads are still growing from zero) so early bands do not flood.
+    const holding = (s[tl + T.OUT_RUN] as number) >= HOLD_START_POINTS;
+    let bandExpected = expected;
+    let bandSigma: number;
+    if (holding) {
+      const pre = tl + T.PRE;
+      const hLocal = (s[pre + PRE_INDEX.FAST] as number) + (s[pre + PRE_INDEX.FAST_TREND] as number);
+      const hSigLocal = MAD_TO_SIGMA * (s[pre + PRE_INDEX.FAST_SCALE] as number) + floor;
+      const hSeas = predSeas - slow + (s[pre + PRE_INDEX.SLOW] as number);
+      const hSigSeas = MAD_TO_SIGMA * (s[pre + PRE_INDEX.SEAS_SCALE] as number) + floor;
+      const hSeasBetter = seasReady && (c.seasonality !== 'auto' || hSigSeas < SEASONAL_ERROR_RATIO * hSigLocal);
+      bandExpected = hSeasBetter ? hSeas : hLocal;
+      bandSigma = hSeasBetter ? hSigSeas : hSigLocal;
+    } else bandSigma = sigma;
+    const young = n < YOUTH_POINTS;
+    if (young) {
+      const ys = MAD_TO_SIGMA * (s[tl + T.YOUNG_SCALE] as number) * (1 - n / YOUTH_POINTS);
+      bandSigma = Math.max(bandSigma, ys) * (1 + BAND_YOUTH / Math.sqrt(n));
+    }
+    const half = BAND_Z * bandSigma;
+    const outside = judged && (x > bandExpected + half || x < bandExpected - half);
+    // The young spread learns from in-band points only (a fault must not widen the band that judges it).
+    if (young && !outside && !holding) {
+      const ys = s[tl + T.YOUNG_SCALE] as number;
+      s[tl + T.YOUNG_SCALE] = ys + (Math.abs(x - predLocal) - ys) / n;
+    }
+    // Inside a marked incident nothing is accepted as normal, however long it lasts.
+    const incident = this.inIncident(tsMs);
+    const accepted = this.holdStep(tsMs, outside, incident);
+    if (accepted === 'operator') this.reanchor(x, bandExpected, slot, dow, seasReady);
+
+    // Learn, unless inside an incident window. A level-shift alarm re-anchors the slow level only once
+    // the series has its long-run picture (an event-time warm-up can end on 20 points: NAB dev 78.0 -> 76.9
+    // when young alarms re-anchored it). The scoring baseline keeps learning during a hold (its
+    // score is the NAB-tuned one, which wants one alarm per anomaly), but not the daily profile, which has
+    // no copy; the hold's own band stays the pre-deviation one, and holdStep restores it on the way out.
+    if (!incident) {
+      this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired && longRun, holding && (s[tl + T.OUT_RUN] as number) >= PROFILE_FREEZE_POINTS);
       if (score < 0.3 * ALARM_SCORE && left <= 0) this.saveShadow(tsMs);
     }
     s[S.N] = n + 1;
 
-    const half = BAND_Z * sigma;
     return {
       score,
       isAnomaly: fired,
       observed: x,
-      expected,
-      lower: expected - half,
-      upper: expected + half,
+      expected: bandExpected,
+      lower: bandExpected - half,
+      upper: bandExpected + half,
       direction,
-      detector: score > 0 ? comp : 'none',
+      detector: !judged ? 'warmup' : score > 0 ? comp : 'none',
     };
   }
+
+  /**
+   * Clock sanity. Returns false for a point that must be ignored: more than a bounded amount ahead of
+   * the series' clock and not (yet) confirmed by the next point, so one far-future timestamp cannot drag
+   * the clock away. Points behind the clock are scored; a run of them resyncs the clock (it was wrong).
+   */
+  private clockSane(tsMs: number): boolean {
+    const s = this.s;
+    const c = this.config;
+    const tl = this.L.tail;
+    const lastTs = s[S.LAST_TS] as number;
+    if (Number.isNaN(lastTs)) return true;
+    const dt = s[S.DT] as number;
+    const bound = Math.max(c.maxClockJumpMs, 100 * (dt > 0 ? dt : 0));
+    if (tsMs - lastTs > bound) {
+      const ahead = s[tl + T.AHEAD_TS] as number;
+      // Confirmed when the previous point jumped too, to about the same time: the series really moved on.
+      if (!(Math.abs(tsMs - ahead) <= bound)) {
+        s[tl + T.AHEAD_TS] = tsMs;
+        return false;
+      }
+    }
+    s[tl + T.AHEAD_TS] = Number.NaN;
+    if (tsMs < lastTs) {
+      const behind = (s[tl + T.BEHIND_RUN] as number) + 1;
+      if (behind >= c.clockResyncPoints) {
+        s[S.LAST_TS] = tsMs;
+        s[tl + T.BEHIND_RUN] = 0;
+      } else s[tl + T.BEHIND_RUN] = behind;
+    } else s[tl + T.BEHIND_RUN] = 0;
+    return true;
+  }
+
+  /**
+   * The hold rule, on a judged point's position against the paging band. HOLD_START_POINTS consecutive
+   * points outside it make a hold: the band is then the baseline copied just before the run, so a lasting
+   * fault stays measured against the pre-fault normal instead of being learnt within minutes.
+   * holdReleasePoints points back inside end it, and the scoring baseline goes back to that copy too
+   * (what it learnt from the fault is forgotten). A hold that lasts maxHoldMs of event time is a new
+   * normal ('time'): it ends, and the band is the scoring baseline's, which has been following the new
+   * level all along. One that a false-positive mark accepted (RUN_TS = -Infinity) ends too ('operator'),
+   * and the caller re-anchors the baseline at the current value at once. (Re-anchoring on 'time' as
+   * well cost NAB dev 3.4 points: a level held for 6 h is mostly a drift the scoring baseline tracked.)
+   */
+  private holdStep(tsMs: number, outside: boolean, incident: boolean): 'no' | 'time' | 'operator' {
+    const s = this.s;
+    const tl = this.L.tail;
+    const run = s[tl + T.OUT_RUN] as number;
+    const holding = run >= HOLD_START_POINTS;
+    if (outside) {
+      s[tl + T.IN_RUN] = 0;
+      if (run === 0) {
+        s[tl + T.RUN_TS] = tsMs;
+        for (let i = 0; i < PRE_SLOTS.length; i++) s[tl + T.PRE + i] = s[PRE_SLOTS[i] as number] as number;
+      }
+      s[tl + T.OUT_RUN] = run + 1;
+      const since = s[tl + T.RUN_TS] as number;
+      if (!incident && run + 1 >= HOLD_START_POINTS && tsMs - since >= this.config.maxHoldMs) {
+        this.endHold();
+        return since === Number.NEGATIVE_INFINITY ? 'operator' : 'time';
+      }
+      return 'no';
+    }
+    if (!holding) {
+      if (run > 0) this.endHold();
+      return 'no';
+    }
+    const inRun = (s[tl + T.IN_RUN] as number) + 1;
+    if (inRun < this.config.holdReleasePoints) {
+      s[tl + T.IN_RUN] = inRun;
+      return 'no';
+    }
+    if ((s[tl + T.OUT_RUN] as number) >= RESTORE_POINTS) for (let i = 0; i < PRE_SLOTS.length; i++) s[PRE_SLOTS[i] as number] = s[tl + T.PRE + i] as number;
+    this.endHold();
+    return 'no';
+  }
+
+  /**
+   * Accepts x as the new normal level. Telemetry noise mostly scales with its level (latency, error
+   * counts), so the spreads grow by the level ratio when the level went up; they never shrink here.
+   */
+  private reanchor(x: number, oldExpected: number, slot: number, dow: number, seasReady: boolean): void {
+    const s = this.s;
+    s[S.FAST] = x;
+    s[S.FAST_TREND] = 0;
+    const day = s[slot] as number;
+    s[S.SLOW] = seasReady && !Number.isNaN(day) ? x - day - (s[dow] as number) : x;
+    s[S.SHIFT_FAST] = 0;
+    s[S.SHIFT_SLOW] = 0;
+    const ratio = oldExpected > 0 && x > oldExpected ? Math.min(x / oldExpected, MAX_REANCHOR_RATIO) : 1;
+    for (const k of [S.FAST_SCALE, S.SEAS_SCALE, S.SLOW_SCALE] as const) s[k] = (s[k] as number) * ratio;
+  }
+
+  private endHold(): void {
+    const s = this.s;
+    const tl = this.L.tail;
+    s[tl + T.RUN_TS] = Number.NaN;
+    s[tl + T.OUT_RUN] = 0;
+    s[tl + T.IN_RUN] = 0;
+  }
+
 
   /** Gaussian tail probability of v under the slot pair's EW mean/variance, then updates them. */
   private likelihood(meanSlot: number, varSlot: number, v: number, alpha: number): number {
@@ -397,6 +596,7 @@ export class SeriesDetector {
     mF: number,
     mS: number,
     shiftFired: boolean,
+    deviating: boolean,
   ): void {
     const s = this.s;
     const c = this.config;
@@ -413,7 +613,7 @@ export class SeriesDetector {
     // Seasonal predictor.
     const slow = s[S.SLOW] as number;
     const sigShift = MAD_TO_SIGMA * (s[S.SLOW_SCALE] as number);
-    if (c.seasonality !== 'none') {
+    if (c.seasonality !== 'none' && !deviating) {
       const dayVal = s[slot] as number;
       const weekVal = s[dow] as number;
       const resid = x - slow - weekVal;
@@ -573,6 +773,10 @@ export class SeriesDetector {
     const s = this.s;
     const c = this.config;
     const adjusted: PatternName[] = [];
+    // An operator calling an ongoing deviation a false positive accepts its level as the new normal:
+    // the next point outside the band re-anchors the baseline at its value.
+    const holdTs = this.holdSinceMs;
+    if (holdTs === holdTs && endMs >= holdTs && startMs <= (s[S.LAST_TS] as number)) s[this.L.tail + T.RUN_TS] = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < ALARM_RING; i++) {
       const ts = s[this.L.alarms + 2 * i] as number;
       const pat = s[this.L.alarms + 2 * i + 1] as number;
@@ -605,15 +809,24 @@ export class SeriesDetector {
 
   /** Rebuilds a detector from a snapshot; config may differ except for slotsPerDay (part of the layout). */
   static restore(state: SeriesDetectorState, config?: Partial<SeriesDetectorConfig>): SeriesDetector {
-    if (state === null || typeof state !== 'object' || state.version !== STATE_VERSION) {
-      throw new RangeError(`unsupported series detector state version ${String((state as { version?: unknown } | null)?.version)} (expected ${STATE_VERSION})`);
+    if (state === null || typeof state !== 'object' || (state.version !== STATE_VERSION && state.version !== STATE_VERSION_V1)) {
+      throw new RangeError(
+        `unsupported series detector state version ${String((state as { version?: unknown } | null)?.version)} (expected ${STATE_VERSION_V1} or ${STATE_VERSION})`,
+      );
     }
     const d = new SeriesDetector({ ...(config ?? {}), slotsPerDay: state.slotsPerDay });
     const buf = Buffer.from(state.data, 'base64');
-    if (buf.byteLength !== d.s.byteLength) {
-      throw new RangeError(`series detector state has ${buf.byteLength} bytes, expected ${d.s.byteLength}`);
+    const expected = state.version === STATE_VERSION ? d.s.byteLength : d.L.tail * 8;
+    if (buf.byteLength !== expected) {
+      throw new RangeError(`series detector state has ${buf.byteLength} bytes, expected ${expected}`);
     }
     new Uint8Array(d.s.buffer, d.s.byteOffset, d.s.byteLength).set(buf);
+    if (state.version === STATE_VERSION_V1) {
+      // A version-1 series had no event-time warm-up: it is judged when its points say so, and its
+      // clock is whatever it had adopted (the resync rule repairs a poisoned one).
+      const s = d.s;
+      s[d.L.tail + T.FIRST_TS] = s[S.LAST_TS] as number;
+    }
     return d;
   }
 }

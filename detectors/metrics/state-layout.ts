@@ -1,7 +1,9 @@
 // Layout of a series detector's state: one Float64Array, so the state is small (no boxed numbers),
 // O(1) in the series length, and serialises exactly (base64 of the bytes) for checkpoints.
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+/** Version 1 lacked the tail slots (T); restore() migrates it. */
+export const STATE_VERSION_V1 = 1;
 
 /** Scalar slots. */
 export const S = {
@@ -43,6 +45,26 @@ export const S = {
 
 const SCALARS = 34;
 
+/**
+ * Scalars added in version 2. They sit after the arrays, so a version-1 state is a prefix of a
+ * version-2 one and migrates by appending them.
+ */
+export const T = {
+  FIRST_TS: 0, // event time of the first point (time-based warm-up)
+  RUN_TS: 1, // event time of the first point of the current out-of-band run (NaN: in band)
+  OUT_RUN: 2, // consecutive out-of-band points (a hold once it reaches HOLD_START_POINTS)
+  IN_RUN: 3, // consecutive in-band points during a hold
+  AHEAD_TS: 4, // a far-ahead timestamp waiting for confirmation (NaN: none)
+  BEHIND_RUN: 5, // consecutive points behind the series' clock
+  YOUNG_SCALE: 6, // running mean |x - local prediction| while the series is young (the EW spreads start at 0)
+  PRE: 7, // the baseline just before the current out-of-band run (PRE_SLOTS): the band of a hold
+} as const;
+
+/** The baseline a hold judges against, and restores when the series comes back into it. */
+export const PRE_SLOTS = [S.FAST, S.FAST_TREND, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.SHIFT_FAST, S.SHIFT_SLOW] as const;
+export const PRE_INDEX = { FAST: 0, FAST_TREND: 1, FAST_SCALE: 2, SLOW: 3, SEAS_SCALE: 4 } as const;
+export const TAIL = 7 + PRE_SLOTS.length;
+
 /** Baseline slots copied to the shadow at calm points (restored when an incident is marked late). */
 export const BASELINE_SLOTS = [S.FAST, S.FAST_SCALE, S.SLOW, S.SEAS_SCALE, S.SLOW_SCALE, S.MIN, S.MAX, S.FAST_TREND] as const;
 
@@ -64,6 +86,8 @@ export interface Layout {
   short: number;
   day: number;
   week: number;
+  /** Offset of the version-2 scalars (T); also the byte length / 8 of a version-1 state. */
+  tail: number;
   length: number;
   slotsPerDay: number;
 }
@@ -86,5 +110,7 @@ export function layoutFor(slotsPerDay: number): Layout {
   off += slotsPerDay;
   const week = off;
   off += WEEK_DAYS;
-  return { tolerance, shadow, pending, alarms, incidents, short, day, week, length: off, slotsPerDay };
+  const tail = off;
+  off += TAIL;
+  return { tolerance, shadow, pending, alarms, incidents, short, day, week, tail, length: off, slotsPerDay };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probationaryLength, scaledSigmoid, scoreAllProfiles, scoreByCategory, scoreProfile, sweepRows, type ScorableFile } from '../../bench/nab/scorer.js';
+import { probationaryLength, scaledSigmoid, scoreAllProfiles, scoreByCategory, scoreProfile, summariseLoco, sweepRows, type ScorableFile } from '../../bench/nab/scorer.js';
 import { NAB_DEFAULT_PROFILES, parseNabTimestamp } from '../../bench/nab/corpus.js';
 import { WindowedGaussian } from '../../bench/nab/windowed-gaussian.js';
 import { erfc } from '../../detectors/metrics/normal-distribution.js';
@@ -110,6 +110,24 @@ describe('NAB scorer', () => {
     expect(sum).toBeCloseTo(corpus[0]?.raw ?? Number.NaN, 10);
     expect(byCat[0]?.scoreWithout.standard).toBeCloseTo(scoreProfile([files[2] as ScorableFile], 'standard', STD).score, 10);
     expect(byCat[1]?.scoreWithout.standard).toBeCloseTo(scoreProfile(files.slice(0, 2), 'standard', STD).score, 10);
+  });
+
+  it('normalises each category at the corpus threshold and summarises the LOCO folds by mean and minimum', () => {
+    const files = [file([40], 'good/a.csv'), file([45], 'good/b.csv'), file([20, 49], 'noisy/c.csv'), file([], 'quiet/d.csv', 100, [])];
+    const profiles = { standard: STD };
+    const byCat = scoreByCategory(files, profiles, scoreAllProfiles(files, profiles));
+    const good = byCat.find((c) => c.category === 'good');
+    const quiet = byCat.find((c) => c.category === 'quiet');
+    // The category's own score: (raw - null) / (perfect - null) over its windows.
+    const raw = good?.rawAtCorpusThreshold.standard ?? Number.NaN;
+    expect(good?.scoreAtCorpusThreshold.standard).toBeCloseTo((100 * (raw + 2 * STD.fnWeight)) / (2 * (STD.tpWeight + STD.fnWeight)), 10);
+    expect(quiet?.scoreAtCorpusThreshold.standard).toBeNull();
+    const [loco] = summariseLoco(byCat, profiles);
+    const folds = byCat.map((c) => c.scoreWithout.standard ?? Number.NaN);
+    expect(loco?.folds).toBe(3);
+    expect(loco?.min).toBe(Math.min(...folds));
+    expect(loco?.mean).toBeCloseTo(folds.reduce((a, b) => a + b, 0) / 3, 10);
+    expect(loco?.minWithout).toBe(byCat[folds.indexOf(Math.min(...folds))]?.category);
   });
 
   it('refuses results with a different number of rows', () => {

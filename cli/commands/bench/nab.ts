@@ -1,12 +1,13 @@
 // `aiops bench nab --data DIR --out OUTDIR [--windows FILE]`: stream every NAB CSV through the
 // per-series detector, write one results CSV per data file and, with --windows, print NAB's three
-// profile scores from the project's scorer.
+// profile scores from the project's scorer, each category's score, and the leave-one-category-out
+// folds' mean and minimum (the generalisation figure: tune against the minimum), also written as JSON.
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AiopsError } from '../../../platform/errors/aiops-error.js';
-import { NAB_DETECTORS, runNab, scoreNabCategories, scoreNabRun, type NabDetectorName } from '../../../bench/nab/harness.js';
+import { NAB_DETECTORS, runNab, scoreNabCategories, scoreNabRun, summariseNabLoco, type NabDetectorName } from '../../../bench/nab/harness.js';
 import { readNabProfiles, readNabWindows } from '../../../bench/nab/corpus.js';
 
 interface NabOptions {
@@ -17,8 +18,11 @@ interface NabOptions {
   detector: string;
   perFile?: boolean;
   byCategory?: boolean;
-  json?: string;
+  json: string | false;
 }
+
+/** Where the last run's scores are recorded (the repository's benchmark results). */
+const DEFAULT_JSON = 'bench/results/nab.json';
 
 export function registerNabBench(bench: Command): Command {
   return bench
@@ -34,8 +38,9 @@ export function registerNabBench(bench: Command): Command {
     .option('--profiles <file>', 'profiles.json with the cost matrices (default: beside --windows, else the NAB defaults)')
     .option('--detector <name>', `detector to run: ${NAB_DETECTORS.join(', ')} (reference baselines for checking the scorer)`, 'series')
     .option('--per-file', 'also print the raw standard-profile score of each file')
-    .option('--by-category', 'also print each category\'s raw score at the corpus threshold and the score of the corpus without it')
-    .option('--json <file>', 'write the scores as JSON (with the per-category breakdown)')
+    .option('--by-category', 'also print each category\'s raw score at the corpus threshold')
+    .option('--json <file>', 'write the scores as JSON (corpus, per category, LOCO folds)', DEFAULT_JSON)
+    .option('--no-json', 'do not write the JSON scores')
     .action((opts: NabOptions) => {
       if (!NAB_DETECTORS.includes(opts.detector as NabDetectorName)) {
         throw new AiopsError('INPUT_INVALID', `unknown --detector ${opts.detector} (use one of ${NAB_DETECTORS.join(', ')})`);
@@ -81,22 +86,26 @@ export function registerNabBench(bench: Command): Command {
           process.stdout.write(`  ${f.raw.toFixed(3).padStart(8)}  tp ${f.tp} fp ${f.fp} fn ${f.fn}  ${f.key}\n`);
         }
       }
-      const categories = opts.byCategory === true || opts.json !== undefined ? scoreNabCategories(run, windows, profiles, results) : [];
-      if (opts.byCategory === true) {
-        const names = results.map((r) => r.profile);
-        process.stdout.write(`by category: raw at the corpus threshold | score without the category (${names.join(' / ')})\n`);
-        for (const c of categories) {
-          const raw = names.map((p) => (c.rawAtCorpusThreshold[p] ?? 0).toFixed(2).padStart(7)).join(' ');
-          const without = names.map((p) => (c.scoreWithout[p] ?? 0).toFixed(1).padStart(5)).join(' ');
-          process.stdout.write(`  ${c.category.padEnd(24)} ${String(c.files).padStart(3)} files ${String(c.windows).padStart(3)} windows  ${raw} | ${without}\n`);
-        }
+      const categories = scoreNabCategories(run, windows, profiles, results);
+      const loco = summariseNabLoco(categories, profiles);
+      const names = results.map((r) => r.profile);
+      const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '    -' : v.toFixed(1).padStart(5));
+      process.stdout.write(`per category: score at the corpus threshold | LOCO fold, the corpus without it (${names.join(' / ')})\n`);
+      for (const c of categories) {
+        const own = names.map((p) => fmt(c.scoreAtCorpusThreshold[p])).join(' ');
+        const without = names.map((p) => fmt(c.scoreWithout[p])).join(' ');
+        const raw = opts.byCategory === true ? `  raw ${names.map((p) => (c.rawAtCorpusThreshold[p] ?? 0).toFixed(2).padStart(7)).join(' ')}` : '';
+        process.stdout.write(`  ${c.category.padEnd(24)} ${String(c.files).padStart(3)} files ${String(c.windows).padStart(3)} windows  ${own} | ${without}${raw}\n`);
       }
-      if (opts.json !== undefined) {
+      for (const l of loco) {
+        process.stdout.write(`LOCO ${l.profile.padEnd(20)} mean ${l.mean.toFixed(1).padStart(5)}  min ${l.min.toFixed(1).padStart(5)} (without ${l.minWithout}, ${l.folds} folds)\n`);
+      }
+      if (opts.json !== false) {
         mkdirSync(dirname(opts.json), { recursive: true });
         writeFileSync(
           opts.json,
           `${JSON.stringify(
-            { detector: opts.detector, files: run.files.length, rows: run.rows, pointsPerSecond: rate, profiles: results.map(({ perFile, ...rest }) => ({ ...rest, perFile })), categories },
+            { detector: opts.detector, files: run.files.length, rows: run.rows, pointsPerSecond: rate, profiles: results.map(({ perFile, ...rest }) => ({ ...rest, perFile })), categories, loco },
             null,
             2,
           )}\n`,
