@@ -215,13 +215,24 @@ function applyToSeries(state: SeriesState, f: Feedback): boolean {
  * of a service that has a session model go to the session detector; idle sessions are closed
  * after the batch.
  */
+/**
+ * A point stamped this far past the wall clock cannot be a measurement (ingest already refuses points
+ * more than AIOPS_INGEST_FUTURE_GRACE_MS ahead); applied, it would move the series' replay watermark
+ * (`lastTs`) into the future and every later point would be skipped as a replay, for good.
+ */
+export const DETECT_FUTURE_LIMIT_MS = 24 * 3_600_000;
+
 export async function detectBatch(
   bank: SeriesBank,
-  metrics: readonly MetricPoint[],
-  logs: readonly LogRecord[],
+  allMetrics: readonly MetricPoint[],
+  allLogs: readonly LogRecord[],
   templates?: LogTemplateBank,
   sessions?: SessionBank,
+  now = Date.now(),
 ): Promise<Anomaly[]> {
+  const futureBound = now + DETECT_FUTURE_LIMIT_MS;
+  const metrics = allMetrics.some((p) => p.ts > futureBound) ? allMetrics.filter((p) => p.ts <= futureBound) : allMetrics;
+  const logs = allLogs.some((r) => r.ts > futureBound) ? allLogs.filter((r) => r.ts <= futureBound) : allLogs;
   const wanted = new Map<string, string[]>();
   const want = (tenant: string, key: string) => {
     const l = wanted.get(tenant) ?? [];
