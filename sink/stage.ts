@@ -19,6 +19,7 @@ export const sinkStage: StageModule = {
     const { store, bus, metrics } = ctx;
     if (!store) throw new Error('sink needs a store');
     const labels = { stage: 'sink', component: ctx.config.store };
+    let writeError: string | undefined;
     const handle = async (records: TypedRecord[]) => {
       const end = metrics.batchSeconds.startTimer(labels);
       const logs: LogRecord[] = [];
@@ -40,13 +41,22 @@ export const sinkStage: StageModule = {
           default: break;
         }
       }
-      await store.insertLogs(logs);
-      await store.insertMetrics(points);
-      await store.insertChanges(changes);
-      await store.insertAnomalies(anomalies);
-      await store.upsertAlerts([...alerts.values()]);
-      await store.upsertIncidents([...incidents.values()]);
-      for (const t of topologies) await store.putTopology(t);
+      try {
+        await store.insertLogs(logs);
+        await store.insertMetrics(points);
+        await store.insertChanges(changes);
+        await store.insertAnomalies(anomalies);
+        await store.upsertAlerts([...alerts.values()]);
+        await store.upsertIncidents([...incidents.values()]);
+        for (const t of topologies) await store.putTopology(t);
+      } catch (err) {
+        // The bus retries the batch; until a write succeeds the stage is not ready, and says why once.
+        if (writeError === undefined) ctx.logger.error({ err }, 'the store cannot write: the sink is not ready and retries the batch');
+        writeError = (err as Error).message;
+        throw err;
+      }
+      if (writeError !== undefined) ctx.logger.info({ failed: writeError }, 'the store writes again: the sink is ready');
+      writeError = undefined;
       metrics.received.inc(labels, records.length);
       metrics.sent.inc(labels, records.length);
       end();
@@ -61,7 +71,8 @@ export const sinkStage: StageModule = {
     let ready = true;
     return {
       name: 'sink',
-      ready: () => ready,
+      ready: () => ready && writeError === undefined,
+      notReadyReason: () => (writeError !== undefined ? `the store cannot write: ${writeError}` : ready ? undefined : 'stopping'),
       async stop() {
         ready = false;
         await sub.stop();

@@ -57,6 +57,7 @@ export class ClickHouseStore extends SqlStore {
   async ping(): Promise<void> {
     const r = await this.client.ping();
     if (!r.success) throw this.unreachableOr(r.error, 'CLICKHOUSE_UNREACHABLE');
+    this.checkWritable();
   }
 
   protected async query(f: SqlFragment): Promise<Row[]> {

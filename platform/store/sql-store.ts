@@ -1,8 +1,10 @@
 // The domain queries, written once over a dialect; DuckDB and ClickHouse supply execution.
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import { AiopsError } from '../errors/aiops-error.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './dialect.js';
 import { MIGRATIONS } from './migrations.js';
+import { RecentIds } from './recent-ids.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
 import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
 import {
@@ -64,12 +66,49 @@ export abstract class SqlStore implements Store {
     return applied;
   }
 
-  insertLogs(rows: readonly LogRecord[]) { return this.insert(LOGS, rows); }
-  insertMetrics(rows: readonly MetricPoint[]) { return this.insert(METRICS, rows); }
-  insertChanges(rows: readonly ChangeEvent[]) { return this.insert(CHANGES, rows); }
-  insertAnomalies(rows: readonly Anomaly[]) { return this.insert(ANOMALIES, rows); }
-  upsertIncidents(rows: readonly Incident[]) { return this.insert(INCIDENTS, rows); }
-  upsertAlerts(rows: readonly Alert[]) { return this.insert(ALERTS, rows); }
+  insertLogs(rows: readonly LogRecord[]) { return this.append(LOGS, rows); }
+  insertMetrics(rows: readonly MetricPoint[]) { return this.append(METRICS, rows); }
+  insertChanges(rows: readonly ChangeEvent[]) { return this.write(CHANGES, rows); }
+  insertAnomalies(rows: readonly Anomaly[]) { return this.append(ANOMALIES, rows); }
+  upsertIncidents(rows: readonly Incident[]) { return this.write(INCIDENTS, rows); }
+  upsertAlerts(rows: readonly Alert[]) { return this.write(ALERTS, rows); }
+
+  /** Per append-only table; 50k ids a generation covers a replayed tail of many batches in ~10 MB. */
+  private readonly recent = new Map<string, RecentIds>();
+
+  private async append<R extends { tenant: string; id: string }>(def: TableDef<R>, records: readonly R[]): Promise<void> {
+    let window = this.recent.get(def.name);
+    if (!window) this.recent.set(def.name, (window = new RecentIds(50_000)));
+    const { rows, keys } = window.fresh(records);
+    await this.write(def, rows);
+    // Only once stored: a failed write must be retried in full, not dropped as a duplicate.
+    for (const k of keys) window.add(k);
+  }
+
+  /** Forgets the writer's window, as a restart does (tests of read-time dedup). */
+  forgetRecentIds(): void {
+    this.recent.clear();
+  }
+
+  /** Every table write goes through here, so a failing store is known to readiness (ping). */
+  private writeFailure: Error | undefined;
+
+  protected async write<R>(def: TableDef<R>, records: readonly R[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.insert(def, records);
+      this.writeFailure = undefined;
+    } catch (err) {
+      this.writeFailure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  /** Throws while the last write failed: the store answers reads but cannot store records. */
+  protected checkWritable(): void {
+    const f = this.writeFailure;
+    if (f) throw new AiopsError('STORE_UNWRITABLE', `The store cannot write: ${f.message}`, undefined, { cause: f });
+  }
 
   async queryAlerts(q: AlertQuery): Promise<Page<Alert>> {
     const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
@@ -82,7 +121,7 @@ export abstract class SqlStore implements Store {
   }
 
   async putTopology(topology: Topology): Promise<void> {
-    await this.insert(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);
+    await this.write(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);
   }
 
   async getTopology(tenant: string): Promise<Topology | null> {
@@ -120,8 +159,8 @@ export abstract class SqlStore implements Store {
     if (q.from !== undefined) where.push(sql`ts >= ${val.int(q.from)}`);
     if (q.to !== undefined) where.push(sql`ts < ${val.int(q.to)}`);
     if (q.cursor) where.push(after('ts', q.cursor));
-    const rows = await this.query(sql`SELECT ${columnsOf(ANOMALIES as TableDef<never>)} FROM ${ident(ANOMALIES.name)}${this.final()}
-      WHERE ${join(where, ' AND ')} ORDER BY ts DESC, id DESC LIMIT ${val.int(q.limit + 1)}`);
+    const rows = await this.query(this.dialect.distinctById(columnsOf(ANOMALIES as TableDef<never>), sql`${ident(ANOMALIES.name)}`,
+      join(where, ' AND '), 'ts DESC, id DESC', sql`${val.int(q.limit + 1)}`));
     return this.page(rows.map(anomalyFromRow), q.limit, (a) => ({ ts: a.ts, id: a.id }));
   }
 
@@ -132,8 +171,8 @@ export abstract class SqlStore implements Store {
   }
 
   async listServices(tenant: string): Promise<ServiceSummary[]> {
-    const rows = await this.query(sql`SELECT service, ${trusted(this.dialect.countAll)} AS n, max(ts) AS last
-      FROM ${ident(ANOMALIES.name)}${this.final()} WHERE tenant = ${val.str(tenant)} GROUP BY service`);
+    const rows = await this.query(sql`SELECT service, ${trusted(this.dialect.countIds)} AS n, max(ts) AS last
+      FROM ${ident(ANOMALIES.name)} WHERE tenant = ${val.str(tenant)} GROUP BY service`);
     const byName = new Map<string, ServiceSummary>();
     const topology = await this.getTopology(tenant);
     for (const s of topology?.services ?? []) byName.set(s.name, { name: s.name, anomalies: 0, lastAnomalyAt: null });
@@ -142,13 +181,14 @@ export abstract class SqlStore implements Store {
   }
 
   async count(tenant: string, kind: RecordKind): Promise<number> {
-    const rows = await this.query(sql`SELECT ${trusted(this.dialect.countAll)} AS n
-      FROM ${ident(KIND_TABLES[kind])}${this.final()} WHERE tenant = ${val.str(tenant)}`);
+    // Distinct ids, not FINAL: append-only tables hold replayed duplicates until (or, in DuckDB, for ever) merged.
+    const rows = await this.query(sql`SELECT ${trusted(this.dialect.countIds)} AS n
+      FROM ${ident(KIND_TABLES[kind])} WHERE tenant = ${val.str(tenant)}`);
     return Number(rows[0]?.n ?? 0);
   }
 
   async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
-    await this.insert(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
+    await this.write(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
   }
 
   async getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]> {
