@@ -5,6 +5,7 @@
 // table shows as a rising figure. Then, when the store has retention, a steady load over
 // simulated days with a short retention, printing the DuckDB file size after each day: it must
 // stop growing once the oldest day is deleted each day.
+// The store's retention is run as the sink's timer would, with AIOPS_RETENTION_METRICS=2d.
 //   env: BENCH_STORES (comma-separated: duckdb, clickhouse; default duckdb plus clickhouse when
 //        AIOPS_CLICKHOUSE_URL is set), BENCH_ROWS (default 3000000), BENCH_BATCH (default 1000),
 //        BENCH_LABEL (key under which the run is saved in bench/results/store.json, default
@@ -141,17 +142,10 @@ async function growth(kind: string): Promise<GrowthResult> {
   }
 }
 
-interface Retainer {
-  applyRetention(now: number): Promise<unknown>;
-}
-const hasRetention = (s: Store): s is Store & Retainer => typeof (s as Partial<Retainer>).applyRetention === 'function';
-
 /** Steady load: DAY_ROWS points a simulated day, 2 days' retention applied after each day. */
-async function steady(kind: string): Promise<RetentionDay[] | null> {
-  process.env.AIOPS_RETENTION_METRICS = '2d';
+async function steady(kind: string): Promise<RetentionDay[]> {
   const o = await open(kind, 'retention');
   try {
-    if (!hasRetention(o.store)) return null;
     const days: RetentionDay[] = [];
     const start = Date.UTC(2026, 0, 1);
     const step = DAY_MS / (DAY_ROWS / BATCH);
@@ -164,7 +158,7 @@ async function steady(kind: string): Promise<RetentionDay[] | null> {
         ns += process.hrtime.bigint() - s;
       }
       const r0 = Date.now();
-      await o.store.applyRetention(start + (d + 1) * DAY_MS);
+      await o.store.applyRetention({ metrics: { defaultMs: 2 * DAY_MS, tenants: {} } }, start + (d + 1) * DAY_MS);
       const retentionMs = Date.now() - r0;
       const day = { day: d + 1, rowsStored: await o.store.count('bench', 'metrics'), fileMiB: mib(o.size()), usPerPoint: round(Number(ns) / 1000 / DAY_ROWS), retentionMs };
       days.push(day);
@@ -173,20 +167,21 @@ async function steady(kind: string): Promise<RetentionDay[] | null> {
     return days;
   } finally {
     await o.drop();
-    delete process.env.AIOPS_RETENTION_METRICS;
   }
 }
 
 const results: Record<string, unknown> = {};
 for (const kind of STORES) {
-  const g = await growth(kind);
-  const r = RETENTION_DAYS > 0 ? await steady(kind) : null;
-  results[kind] = { growth: g, retention: r };
+  // BENCH_ROWS=0 or BENCH_RETENTION_DAYS=0 skips a phase and keeps its saved figures.
+  const g = ROWS > 0 ? { growth: await growth(kind) } : {};
+  const r = RETENTION_DAYS > 0 ? { retention: await steady(kind) } : {};
+  results[kind] = { ...g, ...r };
 }
 const out = resolve(here, 'results', 'store.json');
 mkdirSync(dirname(out), { recursive: true });
 const previous: Record<string, unknown> = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
 const label = (previous[LABEL] as Record<string, unknown> | undefined) ?? {};
+for (const [k, v] of Object.entries(results)) results[k] = { ...(label[k] as object | undefined), ...(v as object) };
 previous[LABEL] = { ...label, ...results, measuredAt: new Date().toISOString(), command: `BENCH_LABEL=${LABEL} BENCH_ROWS=${ROWS} BENCH_STORES=${STORES.join(',')} npm run bench:store` };
 writeFileSync(out, `${JSON.stringify(previous, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -4,6 +4,7 @@ import { TOPICS } from '../platform/contracts/topics.js';
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../platform/contracts/events.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+import { hasRetention, startRetention } from '../platform/store/retention.js';
 
 /** Versioned records: only the newest version of each id in a batch is written. */
 function keepNewest<T extends { id: string; version: number }>(byId: Map<string, T>, record: T): void {
@@ -68,6 +69,9 @@ export const sinkStage: StageModule = {
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
       handler: handle,
     });
+    // The writer also expires: one place owns what the tables hold (idempotent if replicas race).
+    const { policy, intervalMs } = ctx.config.retention;
+    const retention = hasRetention(policy) ? startRetention(store, policy, intervalMs, ctx.logger) : undefined;
     let ready = true;
     return {
       name: 'sink',
@@ -76,6 +80,7 @@ export const sinkStage: StageModule = {
       async stop() {
         ready = false;
         await sub.stop();
+        await retention?.stop();
       },
     };
   },

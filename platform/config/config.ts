@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
+import { parseRetention, RETENTION_TABLES, type RetentionPolicy } from '../store/retention.js';
 
 export interface AiopsConfig {
   bus: 'memory' | 'kafka';
@@ -20,6 +21,8 @@ export interface AiopsConfig {
   checkpointIntervalMs: number;
   /** One sub-directory per service with a trained session model (detectors/sessions). */
   sessionModelsDir: string;
+  /** Per table and tenant (AIOPS_RETENTION_*), applied by the sink every intervalMs. */
+  retention: { policy: RetentionPolicy; intervalMs: number };
 }
 
 interface Variable {
@@ -67,6 +70,11 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
   { name: 'AIOPS_CHECKPOINT_INTERVAL_MS', default: '5000', description: 'How often detector and correlator state is checkpointed to the store.' },
   { name: 'AIOPS_SESSION_MODELS_DIR', default: '<AIOPS_DATA_DIR>/models/sessions', description: 'Session models loaded by the detect stage at start: one sub-directory per service, named after it (`aiops train-sessions --out <dir>/<service>`); log lines of that service with a `sessionId` are scored by it.' },
+  { name: 'AIOPS_RETENTION_METRICS', default: '', description: 'How long metric points are kept: `7d` for every tenant, `7d,acme=30d,beta=1d` with per-tenant overrides, `acme=1d` for one tenant only; units s m h d w, `0` keeps for ever. Unset keeps for ever. ClickHouse drops whole day partitions; DuckDB deletes and reuses the space.' },
+  { name: 'AIOPS_RETENTION_LOGS', default: '', description: 'How long log records are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_ANOMALIES', default: '', description: 'How long anomalies are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_CHANGES', default: '', description: 'How long change events are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_INTERVAL_MS', default: '3600000', description: 'How often the sink applies retention (at start, then at this interval).' },
 ];
 
 type Source = Record<string, string | undefined>;
@@ -205,11 +213,22 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
     sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),
+    retention: { policy: retentionPolicy(get, problems), intervalMs: int('AIOPS_RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000) },
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
   }
   return config;
+}
+
+function retentionPolicy(get: (name: string) => string | undefined, problems: string[]): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  for (const table of RETENTION_TABLES) {
+    const name = `AIOPS_RETENTION_${table.toUpperCase()}`;
+    const raw = get(name);
+    if (raw !== undefined) policy[table] = parseRetention(name, raw, problems);
+  }
+  return policy;
 }
 
 export function variablesMarkdown(): string {

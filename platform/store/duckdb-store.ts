@@ -7,7 +7,8 @@ import { BIGINT, DOUBLE, DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBCo
 import { AiopsError } from '../errors/aiops-error.js';
 import { DUCKDB_DIALECT } from './dialect.js';
 import { SqlStore } from './sql-store.js';
-import { renderPositional, type SqlFragment, type SqlValue } from './sql.js';
+import { ident, renderPositional, sql, val, type SqlFragment, type SqlValue } from './sql.js';
+import type { RetentionPass, RetentionTable } from './retention.js';
 import type { ColumnType, Row, TableDef } from './tables.js';
 
 function bindValue(v: SqlValue): { value: DuckDBValue; type: DuckDBType } {
@@ -154,6 +155,17 @@ export class DuckDbStore extends SqlStore {
           : new AiopsError('STORE_QUERY_FAILED', `DuckDB insert into ${def.name} failed: ${(err as Error).message}`, undefined, { cause: err });
       }
     });
+  }
+
+  protected async expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>): Promise<RetentionPass> {
+    let removed = 0;
+    for (const g of groups) {
+      const rows = await this.query(sql`DELETE FROM ${ident(table)} WHERE ts < ${val.int(g.cutoff)} AND ${g.where}`);
+      removed += Number(rows[0]?.Count ?? 0);
+    }
+    // The checkpoint frees the deleted rows' blocks for reuse: the file stops growing.
+    if (removed > 0) await this.command('CHECKPOINT');
+    return { table, removed, detail: `deleted ${removed} rows` };
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './dialect.js';
 import { MIGRATIONS } from './migrations.js';
 import { RecentIds } from './recent-ids.js';
+import { RETENTION_TABLES, type RetentionPass, type RetentionPolicy, type RetentionTable } from './retention.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
 import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
 import {
@@ -197,6 +198,31 @@ export abstract class SqlStore implements Store {
     const rows = await this.query(sql`SELECT key, version, state FROM ${ident(CHECKPOINTS.name)}${this.final()} WHERE ${join(where, ' AND ')}`);
     return rows.map((r) => ({ key: String(r.key), version: Number(r.version), state: String(r.state) }));
   }
+
+  async applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionPass[]> {
+    const passes: RetentionPass[] = [];
+    for (const table of RETENTION_TABLES) {
+      const r = policy[table];
+      if (!r) continue;
+      const overrides = Object.entries(r.tenants);
+      // Every group of tenants sharing a cutoff: the default tenants (all but the overridden) and each override.
+      const groups: Array<{ where: SqlFragment; cutoff: number }> = [];
+      const named = overrides.map(([t]) => t);
+      if (r.defaultMs !== null) {
+        groups.push({ cutoff: now - r.defaultMs, where: named.length > 0 ? sql`NOT ${this.dialect.has(sql`${val.strs(named)}`, sql`tenant`)}` : sql`1 = 1` });
+      }
+      for (const [t, ms] of overrides) if (ms !== null) groups.push({ cutoff: now - ms, where: sql`tenant = ${val.str(t)}` });
+      if (groups.length === 0) continue;
+      // Nothing older than the longest setting is kept by anyone (null = for ever).
+      const everyone = r.defaultMs !== null && overrides.every(([, ms]) => ms !== null);
+      const longest = everyone ? Math.max(r.defaultMs!, ...overrides.map(([, ms]) => ms!)) : null;
+      passes.push(await this.expire(table, groups, longest === null ? null : now - longest));
+    }
+    return passes;
+  }
+
+  /** Deletes rows with ts < cutoff in each group; allBefore: a cutoff that applies to every tenant. */
+  protected abstract expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>, allBefore: number | null): Promise<RetentionPass>;
 
   private final(): SqlFragment {
     return trusted(this.dialect.final);

@@ -71,6 +71,26 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect(services.reduce((n, s) => n + s.anomalies, 0)).toBe(5);
     });
 
+    it('expires metric points by table and tenant: the default, a shorter override, and a tenant kept for ever', async () => {
+      const store = await open();
+      const [a, b, c] = [tenant('ret_default'), tenant('ret_short'), tenant('ret_forever')];
+      const DAY = 86_400_000;
+      const now = T0 + 400 * DAY; // days of their own: partition drops touch no other test's rows
+      const ages = [5 * DAY, 2 * DAY, 3_600_000];
+      const point = (t: string, age: number) => ({ id: stableId('m', t, age), tenant: t, ts: now - age, service: 'api', name: 'rps', kind: 'gauge' as const, value: 1, labels: {} });
+      await store.insertMetrics([a, b, c].flatMap((t) => ages.map((age) => point(t, age))));
+      await store.applyRetention({ metrics: { defaultMs: 3 * DAY, tenants: { [b]: DAY, [c]: null } } }, now);
+      // ClickHouse deletes a tenant's rows by mutation, which completes in the background.
+      const counts = async () => [await store.count(a, 'metrics'), await store.count(b, 'metrics'), await store.count(c, 'metrics')];
+      const deadline = Date.now() + 15_000;
+      let got = await counts();
+      while (got.join() !== '2,1,3' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        got = await counts();
+      }
+      expect(got).toEqual([2, 1, 3]);
+    });
+
     it('stores text with lone UTF-16 surrogates (legal in JSON escapes) instead of failing the batch', async () => {
       const store = await open();
       const t = tenant('surrogate');
