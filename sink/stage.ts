@@ -4,6 +4,7 @@ import { TOPICS } from '../platform/contracts/topics.js';
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../platform/contracts/events.js';
 import { consumeValidated, type TypedRecord } from '../platform/bus/consume-validated.js';
 import type { RunningStage, StageContext, StageModule } from '../platform/runtime/stage.js';
+import { hasRetention, startRetention } from '../platform/store/retention.js';
 
 /** Versioned records: only the newest version of each id in a batch is written. */
 function keepNewest<T extends { id: string; version: number }>(byId: Map<string, T>, record: T): void {
@@ -25,6 +26,7 @@ export const sinkStage: StageModule = {
     const { store, bus, metrics } = ctx;
     if (!store) throw new Error('sink needs a store');
     const labels = { stage: 'sink', component: ctx.config.store };
+    let writeError: string | undefined;
     const handle = async (records: TypedRecord[]) => {
       const end = metrics.batchSeconds.startTimer(labels);
       const logs: LogRecord[] = [];
@@ -46,13 +48,22 @@ export const sinkStage: StageModule = {
           default: break;
         }
       }
-      await store.insertLogs(logs);
-      await store.insertMetrics(points);
-      await store.insertChanges(changes);
-      await store.insertAnomalies([...anomalies.values()]);
-      await store.upsertAlerts([...alerts.values()]);
-      await store.upsertIncidents([...incidents.values()]);
-      for (const t of topologies) await store.putTopology(t);
+      try {
+        await store.insertLogs(logs);
+        await store.insertMetrics(points);
+        await store.insertChanges(changes);
+        await store.insertAnomalies([...anomalies.values()]);
+        await store.upsertAlerts([...alerts.values()]);
+        await store.upsertIncidents([...incidents.values()]);
+        for (const t of topologies) await store.putTopology(t);
+      } catch (err) {
+        // The bus retries the batch; until a write succeeds the stage is not ready, and says why once.
+        if (writeError === undefined) ctx.logger.error({ err }, 'the store cannot write: the sink is not ready and retries the batch');
+        writeError = (err as Error).message;
+        throw err;
+      }
+      if (writeError !== undefined) ctx.logger.info({ failed: writeError }, 'the store writes again: the sink is ready');
+      writeError = undefined;
       metrics.received.inc(labels, records.length);
       metrics.sent.inc(labels, records.length);
       end();
@@ -64,13 +75,18 @@ export const sinkStage: StageModule = {
       onInvalid: () => metrics.dropped.inc({ ...labels, reason: 'invalid_record' }),
       handler: handle,
     });
+    // The writer also expires: one place owns what the tables hold (idempotent if replicas race).
+    const { policy, intervalMs } = ctx.config.retention;
+    const retention = hasRetention(policy) ? startRetention(store, policy, intervalMs, ctx.logger) : undefined;
     let ready = true;
     return {
       name: 'sink',
-      ready: () => ready,
+      ready: () => ready && writeError === undefined,
+      notReadyReason: () => (writeError !== undefined ? `the store cannot write: ${writeError}` : ready ? undefined : 'stopping'),
       async stop() {
         ready = false;
         await sub.stop();
+        await retention?.stop();
       },
     };
   },

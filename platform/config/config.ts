@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AiopsError } from '../errors/aiops-error.js';
 import { loadKeysFile, type KeySpec } from '../auth/keys-file.js';
 import type { IngestLimits } from './ingest-limits.js';
+import { parseRetention, RETENTION_TABLES, type RetentionPolicy } from '../store/retention.js';
 
 export interface AiopsConfig {
   bus: 'memory' | 'kafka';
@@ -34,6 +35,8 @@ export interface AiopsConfig {
   episodes: { updateEveryMs: number; closeAfterMs: number };
   /** Extra series-significance rules (detectors/significance.ts). */
   significanceFile: string | undefined;
+  /** Per table and tenant (AIOPS_RETENTION_*), applied by the sink every intervalMs. */
+  retention: { policy: RetentionPolicy; intervalMs: number };
 }
 
 interface Variable {
@@ -97,6 +100,11 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_EPISODE_UPDATE_MS', default: '60000', description: 'An open anomaly episode is published again (peak, points, latest value) at most this often, in event time.' },
   { name: 'AIOPS_EPISODE_CLOSE_AFTER_MS', default: '300000', description: 'An anomaly episode closes after its series has been back in band (or silent) this long, in event time; a later deviation opens a new episode.' },
   { name: 'AIOPS_SIGNIFICANCE_FILE', default: '', description: 'JSON file of series-significance rules tried before the defaults (detectors/README.md); internal series never open an incident alone.' },
+  { name: 'AIOPS_RETENTION_METRICS', default: '', description: 'How long metric points are kept: `7d` for every tenant, `7d,acme=30d,beta=1d` with per-tenant overrides, `acme=1d` for one tenant only; units s m h d w, `0` keeps for ever. Unset keeps for ever. ClickHouse drops whole day partitions; DuckDB deletes and reuses the space.' },
+  { name: 'AIOPS_RETENTION_LOGS', default: '', description: 'How long log records are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_ANOMALIES', default: '', description: 'How long anomalies are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_CHANGES', default: '', description: 'How long change events are kept; same syntax as AIOPS_RETENTION_METRICS.' },
+  { name: 'AIOPS_RETENTION_INTERVAL_MS', default: '3600000', description: 'How often the sink applies retention (at start, then at this interval).' },
 ];
 
 type Source = Record<string, string | undefined>;
@@ -262,11 +270,22 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): A
       closeAfterMs: int('AIOPS_EPISODE_CLOSE_AFTER_MS', 300_000, 1_000, 7 * 86_400_000),
     },
     significanceFile,
+    retention: { policy: retentionPolicy(get, problems), intervalMs: int('AIOPS_RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000) },
   };
   if (problems.length > 0) {
     throw new AiopsError('CONFIG_INVALID', `The configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
   }
   return config;
+}
+
+function retentionPolicy(get: (name: string) => string | undefined, problems: string[]): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  for (const table of RETENTION_TABLES) {
+    const name = `AIOPS_RETENTION_${table.toUpperCase()}`;
+    const raw = get(name);
+    if (raw !== undefined) policy[table] = parseRetention(name, raw, problems);
+  }
+  return policy;
 }
 
 export function variablesMarkdown(): string {

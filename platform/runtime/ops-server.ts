@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { authorizeMetrics, KeyRing } from '../auth/index.js';
 import { isAiopsError } from '../errors/aiops-error.js';
 
-export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean, keys = new KeyRing([])): Promise<FastifyInstance> {
+export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean, keys = new KeyRing([]), reason: () => string | undefined = () => undefined): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   // /metrics names tenants and services: the same key rule as on ingest and the API.
   app.addHook('onRequest', async (req, reply) => {
@@ -18,7 +18,7 @@ export async function startOpsServer(host: string, port: number, registry: Regis
     }
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
+  app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready', reason: reason() ?? 'stages starting' })));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();

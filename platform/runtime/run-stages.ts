@@ -41,6 +41,7 @@ export async function runStages(modules: readonly StageModule[], config: AiopsCo
   const stages: RunningStage[] = [];
   let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   const ready = () => stages.length === modules.length && stages.every((s) => s.ready());
+  const notReadyReason = () => stages.map((s) => (s.ready() ? undefined : `${s.name}: ${s.notReadyReason?.() ?? 'not ready'}`)).filter(Boolean).join('; ') || undefined;
   const stop = async () => {
     abort.abort();
     for (const s of [...stages].reverse()) {
@@ -63,7 +64,7 @@ export async function runStages(modules: readonly StageModule[], config: AiopsCo
     }
     const servesHttp = modules.some((m) => m.name === 'api' || m.name === 'ingest');
     if ((options.opsServer ?? true) && !servesHttp && config.opsPort > 0) {
-      ops = await startOpsServer(config.api.host, config.opsPort, metrics.registry, ready, opsKeyRing(config));
+      ops = await startOpsServer(config.api.host, config.opsPort, metrics.registry, ready, opsKeyRing(config), notReadyReason);
     }
   } catch (err) {
     await stop().catch(() => {});

@@ -23,6 +23,8 @@ export interface RunningStage {
   readonly name: StageName;
   /** True once the stage serves traffic or consumes the bus. */
   ready(): boolean;
+  /** Why ready() is false, for /readyz (optional). */
+  notReadyReason?(): string | undefined;
   /** Stops taking new work, finishes what is in flight, flushes state. */
   stop(): Promise<void>;
 }

@@ -6,8 +6,9 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { AiopsError } from '../errors/aiops-error.js';
 import { CLICKHOUSE_DIALECT } from './dialect.js';
 import { SqlStore } from './sql-store.js';
-import { renderClickHouse, type SqlFragment } from './sql.js';
-import type { Row, TableDef } from './tables.js';
+import { ident, renderClickHouse, sql, val, type SqlFragment } from './sql.js';
+import type { RetentionPass, RetentionTable } from './retention.js';
+import { day, type Row, type TableDef } from './tables.js';
 
 export interface ClickHouseOptions {
   url: string;
@@ -57,6 +58,7 @@ export class ClickHouseStore extends SqlStore {
   async ping(): Promise<void> {
     const r = await this.client.ping();
     if (!r.success) throw this.unreachableOr(r.error, 'CLICKHOUSE_UNREACHABLE');
+    this.checkWritable();
   }
 
   protected async query(f: SqlFragment): Promise<Row[]> {
@@ -99,6 +101,36 @@ export class ClickHouseStore extends SqlStore {
       return new AiopsError('CLICKHOUSE_UNREACHABLE', `ClickHouse at ${this.options.url} is unreachable (${msg}); check AIOPS_CLICKHOUSE_URL and that the server runs (npm run services:up starts a local one).`, undefined, { cause: err });
     }
     return new AiopsError(code, `ClickHouse: ${msg}`, statement ? { statement: statement.slice(0, 2000) } : undefined, { cause: err });
+  }
+
+  /**
+   * Whole day partitions older than every tenant's retention are dropped (works on 18.16); rows
+   * of tenants kept shorter than that are deleted by a mutation, issued only when such rows exist.
+   */
+  protected async expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>, allBefore: number | null): Promise<RetentionPass> {
+    let dropped = 0;
+    let deletes = 0;
+    const name = `${this.options.database}.${table}`;
+    if (allBefore !== null) {
+      // Days that end before the cutoff; the partition key is the day column (a Date).
+      const before = day(allBefore);
+      const parts = await this.query(sql`SELECT DISTINCT toString(max_date) AS d FROM system.parts
+        WHERE database = ${val.str(this.options.database)} AND table = ${val.str(table)} AND active AND max_date < toDate(${val.str(before)})`);
+      for (const p of parts) {
+        await this.command(renderClickHouse(sql`ALTER TABLE ${ident(name)} DROP PARTITION ${val.str(String(p.d))}`));
+        dropped++;
+      }
+    }
+    for (const g of groups) {
+      // The longest setting is served by whole-day drops; a mutation each pass would rewrite today's parts.
+      if (allBefore !== null && g.cutoff <= allBefore) continue;
+      const where = sql`ts < ${val.int(g.cutoff)} AND ${g.where}`;
+      const n = await this.query(sql`SELECT count() AS n FROM ${ident(name)} WHERE ${where}`);
+      if (Number(n[0]?.n ?? 0) === 0) continue;
+      await this.command(renderClickHouse(sql`ALTER TABLE ${ident(name)} DELETE WHERE ${where}`));
+      deletes++;
+    }
+    return { table, removed: dropped + deletes, detail: `dropped ${dropped} day partitions, issued ${deletes} tenant deletes` };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // What differs between DuckDB and ClickHouse SQL, in one place; everything else is shared.
-import { sql, type SqlFragment } from './sql.js';
+import { sql, trusted, type SqlFragment } from './sql.js';
 import type { ColumnType, TableDef } from './tables.js';
 
 export interface Dialect {
@@ -7,6 +7,13 @@ export interface Dialect {
   /** Appended to FROM <table> to read collapsed rows (ClickHouse ReplacingMergeTree). */
   final: string;
   countAll: string;
+  /** Distinct ids: counts that duplicates of a replayed record must not inflate. */
+  countIds: string;
+  /**
+   * A page of rows collapsed by id without FINAL or an index: DuckDB keeps one row per id
+   * (DISTINCT ON), ClickHouse keeps the first row per id in the page order (LIMIT 1 BY).
+   */
+  distinctById(columns: SqlFragment, table: SqlFragment, where: SqlFragment, orderBy: string, limit: SqlFragment): SqlFragment;
   has(haystack: SqlFragment, needle: SqlFragment): SqlFragment;
   createTable(def: TableDef<never>, database: string | null): string;
 }
@@ -18,6 +25,9 @@ export const CLICKHOUSE_DIALECT: Dialect = {
   name: 'clickhouse',
   final: ' FINAL',
   countAll: 'count()',
+  countIds: 'uniqExact(id)',
+  distinctById: (columns, table, where, orderBy, limit) =>
+    sql`SELECT ${columns} FROM ${table} WHERE ${where} ORDER BY ${trusted(orderBy)} LIMIT 1 BY id LIMIT ${limit}`,
   has: (haystack, needle) => sql`has(${haystack}, ${needle})`,
   createTable(def, database) {
     const cols = def.columns.map((c) => `${c.name} ${CH_TYPES[c.type]}`).join(', ');
@@ -32,9 +42,13 @@ export const DUCKDB_DIALECT: Dialect = {
   name: 'duckdb',
   final: '',
   countAll: 'count(*)',
+  countIds: 'count(DISTINCT id)',
+  distinctById: (columns, table, where, orderBy, limit) =>
+    sql`SELECT * FROM (SELECT DISTINCT ON (id) ${columns} FROM ${table} WHERE ${where}) ORDER BY ${trusted(orderBy)} LIMIT ${limit}`,
   has: (haystack, needle) => sql`list_contains(${haystack}, ${needle})`,
   createTable(def) {
     const cols = def.columns.map((c) => `${c.name} ${DUCK_TYPES[c.type]} NOT NULL`).join(', ');
-    return `CREATE TABLE IF NOT EXISTS ${def.name} (${cols}, PRIMARY KEY (${def.key.join(', ')}))`;
+    const key = def.appendOnly ? '' : `, PRIMARY KEY (${def.key.join(', ')})`;
+    return `CREATE TABLE IF NOT EXISTS ${def.name} (${cols}${key})`;
   },
 };

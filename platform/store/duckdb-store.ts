@@ -1,13 +1,14 @@
 // The embedded store: one DuckDB file under the data directory. Values are bound as
 // prepared-statement parameters; writes are INSERT OR IGNORE by primary key, and versioned
 // tables (incidents, checkpoints) keep the highest version.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BIGINT, DOUBLE, DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { AiopsError } from '../errors/aiops-error.js';
 import { DUCKDB_DIALECT } from './dialect.js';
 import { SqlStore } from './sql-store.js';
-import { renderPositional, type SqlFragment, type SqlValue } from './sql.js';
+import { ident, renderPositional, sql, val, type SqlFragment, type SqlValue } from './sql.js';
+import type { RetentionPass, RetentionTable } from './retention.js';
 import type { ColumnType, Row, TableDef } from './tables.js';
 
 function bindValue(v: SqlValue): { value: DuckDBValue; type: DuckDBType } {
@@ -39,19 +40,38 @@ export class DuckDbStore extends SqlStore {
   protected readonly dialect = DUCKDB_DIALECT;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {
+  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, private readonly path: string) {
     super();
   }
 
   /** Opens (creating if needed) the database file; ':memory:' gives a throwaway store for tests. */
   static async open(path: string): Promise<DuckDbStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance | undefined;
     try {
-      const instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path);
       const conn = await instance.connect();
-      return new DuckDbStore(instance, conn);
+      const store = new DuckDbStore(instance, conn, path);
+      if (path !== ':memory:') await store.checkComplete();
+      return store;
     } catch (err) {
-      throw new AiopsError('STORE_QUERY_FAILED', `Could not open the DuckDB file ${path}: ${(err as Error).message}. Is another aiops process using it?`, undefined, { cause: err });
+      instance?.closeSync();
+      throw openError(path, err);
+    }
+  }
+
+  /**
+   * A truncated file opens and answers reads of what is left, while every append to a table whose
+   * last blocks are gone fails for ever: compare the file with the blocks its header counts.
+   */
+  private async checkComplete(): Promise<void> {
+    const reader = await this.conn.runAndReadAll('SELECT block_size, used_blocks FROM pragma_database_size()');
+    const row = reader.getRowObjectsJson()[0];
+    // Used, not total, blocks: free blocks at the tail need not exist on disk.
+    const expected = HEADER_BYTES + Number(row?.used_blocks ?? 0) * Number(row?.block_size ?? 0);
+    const actual = statSync(this.path).size;
+    if (actual < expected) {
+      throw new AiopsError('STORE_CORRUPT', corruptMessage(this.path, `it is ${actual} bytes, its blocks in use need ${expected} (truncated)`));
     }
   }
 
@@ -63,6 +83,7 @@ export class DuckDbStore extends SqlStore {
 
   async ping(): Promise<void> {
     await this.serial(() => this.conn.run('SELECT 1'));
+    this.checkWritable();
   }
 
   /** One statement at a time on the single connection, in call order. */
@@ -98,7 +119,7 @@ export class DuckDbStore extends SqlStore {
   protected async insert<R>(def: TableDef<R>, records: readonly R[]): Promise<void> {
     if (records.length === 0) return;
     const names = def.columns.map((c) => c.name);
-    const conflict = def.version
+    const conflict = def.appendOnly ? '' : def.version
       ? `ON CONFLICT (${def.key.join(', ')}) DO UPDATE SET ${names.filter((n) => !def.key.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')} WHERE excluded.${def.version} >= ${def.name}.${def.version}`
       : 'ON CONFLICT DO NOTHING';
     // A row repeated inside one statement would make ON CONFLICT DO UPDATE fail: keep the newest.
@@ -130,9 +151,21 @@ export class DuckDbStore extends SqlStore {
       try {
         await this.conn.run(statement, values, types);
       } catch (err) {
-        throw new AiopsError('STORE_QUERY_FAILED', `DuckDB insert into ${def.name} failed: ${(err as Error).message}`, undefined, { cause: err });
+        throw damaged(err) ? new AiopsError('STORE_CORRUPT', corruptMessage(this.path, (err as Error).message), { table: def.name }, { cause: err })
+          : new AiopsError('STORE_QUERY_FAILED', `DuckDB insert into ${def.name} failed: ${(err as Error).message}`, undefined, { cause: err });
       }
     });
+  }
+
+  protected async expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>): Promise<RetentionPass> {
+    let removed = 0;
+    for (const g of groups) {
+      const rows = await this.query(sql`DELETE FROM ${ident(table)} WHERE ts < ${val.int(g.cutoff)} AND ${g.where}`);
+      removed += Number(rows[0]?.Count ?? 0);
+    }
+    // The checkpoint frees the deleted rows' blocks for reuse: the file stops growing.
+    if (removed > 0) await this.command('CHECKPOINT');
+    return { table, removed, detail: `deleted ${removed} rows` };
   }
 
   async close(): Promise<void> {
@@ -152,4 +185,26 @@ function dedupeByKey<R>(def: TableDef<R>, rows: readonly R[]): R[] {
     if (!prev || Number(version.get(r)) >= Number(version.get(prev))) byKey.set(k, r);
   }
   return [...byKey.values()];
+}
+
+/** DuckDB's file layout: a main header and two database headers of 4 KiB before the blocks. */
+const HEADER_BYTES = 3 * 4096;
+
+const LOCKED = /Could not set lock|Conflicting lock/i;
+const DAMAGED = /not a valid DuckDB database file|Could not read enough bytes|Corrupt|checksum|Serialization Error|Invalid Input Error: Attempting to read/i;
+const damaged = (err: unknown): boolean => err instanceof Error && DAMAGED.test(err.message);
+
+function corruptMessage(path: string, cause: string): string {
+  return `The DuckDB file ${path} is damaged (${cause}). Restore it from a backup, or move it aside (mv ${path} ${path}.damaged) to start with an empty store.`;
+}
+
+/** Distinguishes a lock held by another process from a damaged file: the fixes differ. */
+function openError(path: string, err: unknown): AiopsError {
+  if (err instanceof AiopsError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (LOCKED.test(msg)) {
+    return new AiopsError('STORE_LOCKED', `Another process holds the DuckDB file ${path} (${msg}). Stop it (another aiops start?) or give this one another AIOPS_DATA_DIR.`, undefined, { cause: err });
+  }
+  if (DAMAGED.test(msg)) return new AiopsError('STORE_CORRUPT', corruptMessage(path, msg), undefined, { cause: err });
+  return new AiopsError('STORE_QUERY_FAILED', `Could not open the DuckDB file ${path}: ${msg}`, undefined, { cause: err });
 }

@@ -14,6 +14,8 @@ const EPISODE_DEFAULTS: Record<string, string> = {
   episode_peak_score: 'score', episode_peak_value: 'observed', episode_peak_at: 'ts', episode_last_value: 'observed', significance: "''",
 };
 
+const APPEND_ONLY = ALL_TABLES.filter((t) => t.appendOnly).map((t) => t.name);
+
 export interface Migration {
   version: number;
   name: string;
@@ -42,5 +44,22 @@ export const MIGRATIONS: Migration[] = [
         `${insert} ${q(ANOMALIES.name)} (${[...old, ...added].join(', ')}) SELECT ${[...old, ...added.map((n) => EPISODE_DEFAULTS[n]!)].join(', ')} FROM ${q(ANOMALIES_0001.name)}`,
       ];
     },
+  },
+  {
+    // DuckDB only: logs, metrics and anomalies lose their primary key, whose index made every
+    // insert slower as the table grew (bench:store). The rows move as they are (SELECT *, so
+    // columns other migrations add come along); one transaction, so a crash leaves the old
+    // table. ClickHouse tables were already append-only ReplacingMergeTree.
+    version: 3,
+    name: '0003_append_only_big_tables',
+    statements: (d) => d.name !== 'duckdb' ? [] : [
+      'BEGIN TRANSACTION',
+      ...APPEND_ONLY.flatMap((t) => [
+        `CREATE TABLE ${t}__append AS SELECT * FROM ${t}`,
+        `DROP TABLE ${t}`,
+        `ALTER TABLE ${t}__append RENAME TO ${t}`,
+      ]),
+      'COMMIT',
+    ],
   },
 ];

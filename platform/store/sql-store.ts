@@ -1,8 +1,11 @@
 // The domain queries, written once over a dialect; DuckDB and ClickHouse supply execution.
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import { AiopsError } from '../errors/aiops-error.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './dialect.js';
 import { MIGRATIONS } from './migrations.js';
+import { RecentIds } from './recent-ids.js';
+import { RETENTION_TABLES, type RetentionPass, type RetentionPolicy, type RetentionTable } from './retention.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
 import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
 import {
@@ -64,12 +67,50 @@ export abstract class SqlStore implements Store {
     return applied;
   }
 
-  insertLogs(rows: readonly LogRecord[]) { return this.insert(LOGS, rows); }
-  insertMetrics(rows: readonly MetricPoint[]) { return this.insert(METRICS, rows); }
-  insertChanges(rows: readonly ChangeEvent[]) { return this.insert(CHANGES, rows); }
-  insertAnomalies(rows: readonly Anomaly[]) { return this.insert(ANOMALIES, rows); }
-  upsertIncidents(rows: readonly Incident[]) { return this.insert(INCIDENTS, rows); }
-  upsertAlerts(rows: readonly Alert[]) { return this.insert(ALERTS, rows); }
+  insertLogs(rows: readonly LogRecord[]) { return this.append(LOGS, rows); }
+  insertMetrics(rows: readonly MetricPoint[]) { return this.append(METRICS, rows); }
+  insertChanges(rows: readonly ChangeEvent[]) { return this.write(CHANGES, rows); }
+  // Episodes are versioned rows (the store keeps the highest episode_version), not append-only.
+  insertAnomalies(rows: readonly Anomaly[]) { return this.write(ANOMALIES, rows); }
+  upsertIncidents(rows: readonly Incident[]) { return this.write(INCIDENTS, rows); }
+  upsertAlerts(rows: readonly Alert[]) { return this.write(ALERTS, rows); }
+
+  /** Per append-only table; 50k ids a generation covers a replayed tail of many batches in ~10 MB. */
+  private readonly recent = new Map<string, RecentIds>();
+
+  private async append<R extends { tenant: string; id: string }>(def: TableDef<R>, records: readonly R[]): Promise<void> {
+    let window = this.recent.get(def.name);
+    if (!window) this.recent.set(def.name, (window = new RecentIds(50_000)));
+    const { rows, keys } = window.fresh(records);
+    await this.write(def, rows);
+    // Only once stored: a failed write must be retried in full, not dropped as a duplicate.
+    for (const k of keys) window.add(k);
+  }
+
+  /** Forgets the writer's window, as a restart does (tests of read-time dedup). */
+  forgetRecentIds(): void {
+    this.recent.clear();
+  }
+
+  /** Every table write goes through here, so a failing store is known to readiness (ping). */
+  private writeFailure: Error | undefined;
+
+  protected async write<R>(def: TableDef<R>, records: readonly R[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.insert(def, records);
+      this.writeFailure = undefined;
+    } catch (err) {
+      this.writeFailure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  /** Throws while the last write failed: the store answers reads but cannot store records. */
+  protected checkWritable(): void {
+    const f = this.writeFailure;
+    if (f) throw new AiopsError('STORE_UNWRITABLE', `The store cannot write: ${f.message}`, undefined, { cause: f });
+  }
 
   async queryAlerts(q: AlertQuery): Promise<Page<Alert>> {
     const where: SqlFragment[] = [sql`tenant = ${val.str(q.tenant)}`];
@@ -82,7 +123,7 @@ export abstract class SqlStore implements Store {
   }
 
   async putTopology(topology: Topology): Promise<void> {
-    await this.insert(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);
+    await this.write(TOPOLOGY, [{ tenant: topology.tenant, version: topology.version, doc: JSON.stringify(topology) }]);
   }
 
   async getTopology(tenant: string): Promise<Topology | null> {
@@ -132,8 +173,8 @@ export abstract class SqlStore implements Store {
   }
 
   async listServices(tenant: string): Promise<ServiceSummary[]> {
-    const rows = await this.query(sql`SELECT service, ${trusted(this.dialect.countAll)} AS n, max(ts) AS last
-      FROM ${ident(ANOMALIES.name)}${this.final()} WHERE tenant = ${val.str(tenant)} GROUP BY service`);
+    const rows = await this.query(sql`SELECT service, ${trusted(this.dialect.countIds)} AS n, max(ts) AS last
+      FROM ${ident(ANOMALIES.name)} WHERE tenant = ${val.str(tenant)} GROUP BY service`);
     const byName = new Map<string, ServiceSummary>();
     const topology = await this.getTopology(tenant);
     for (const s of topology?.services ?? []) byName.set(s.name, { name: s.name, anomalies: 0, lastAnomalyAt: null });
@@ -142,13 +183,14 @@ export abstract class SqlStore implements Store {
   }
 
   async count(tenant: string, kind: RecordKind): Promise<number> {
-    const rows = await this.query(sql`SELECT ${trusted(this.dialect.countAll)} AS n
-      FROM ${ident(KIND_TABLES[kind])}${this.final()} WHERE tenant = ${val.str(tenant)}`);
+    // Distinct ids, not FINAL: append-only tables hold replayed duplicates until (or, in DuckDB, for ever) merged.
+    const rows = await this.query(sql`SELECT ${trusted(this.dialect.countIds)} AS n
+      FROM ${ident(KIND_TABLES[kind])} WHERE tenant = ${val.str(tenant)}`);
     return Number(rows[0]?.n ?? 0);
   }
 
   async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
-    await this.insert(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
+    await this.write(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
   }
 
   async getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]> {
@@ -157,6 +199,31 @@ export abstract class SqlStore implements Store {
     const rows = await this.query(sql`SELECT key, version, state FROM ${ident(CHECKPOINTS.name)}${this.final()} WHERE ${join(where, ' AND ')}`);
     return rows.map((r) => ({ key: String(r.key), version: Number(r.version), state: String(r.state) }));
   }
+
+  async applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionPass[]> {
+    const passes: RetentionPass[] = [];
+    for (const table of RETENTION_TABLES) {
+      const r = policy[table];
+      if (!r) continue;
+      const overrides = Object.entries(r.tenants);
+      // Every group of tenants sharing a cutoff: the default tenants (all but the overridden) and each override.
+      const groups: Array<{ where: SqlFragment; cutoff: number }> = [];
+      const named = overrides.map(([t]) => t);
+      if (r.defaultMs !== null) {
+        groups.push({ cutoff: now - r.defaultMs, where: named.length > 0 ? sql`NOT ${this.dialect.has(sql`${val.strs(named)}`, sql`tenant`)}` : sql`1 = 1` });
+      }
+      for (const [t, ms] of overrides) if (ms !== null) groups.push({ cutoff: now - ms, where: sql`tenant = ${val.str(t)}` });
+      if (groups.length === 0) continue;
+      // Nothing older than the longest setting is kept by anyone (null = for ever).
+      const everyone = r.defaultMs !== null && overrides.every(([, ms]) => ms !== null);
+      const longest = everyone ? Math.max(r.defaultMs!, ...overrides.map(([, ms]) => ms!)) : null;
+      passes.push(await this.expire(table, groups, longest === null ? null : now - longest));
+    }
+    return passes;
+  }
+
+  /** Deletes rows with ts < cutoff in each group; allBefore: a cutoff that applies to every tenant. */
+  protected abstract expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>, allBefore: number | null): Promise<RetentionPass>;
 
   private final(): SqlFragment {
     return trusted(this.dialect.final);

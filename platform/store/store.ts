@@ -1,6 +1,7 @@
 // One store interface for both modes. Duties: every write is idempotent by record id (a
 // replayed batch never double-counts); incidents keep their highest version; reads never
 // return the same record twice.
+import type { RetentionPass, RetentionPolicy } from './retention.js';
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
 
 export interface Page<T> {
@@ -82,5 +83,7 @@ export interface Store {
   count(tenant: string, kind: RecordKind): Promise<number>;
   putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void>;
   getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]>;
+  /** Deletes rows older than the policy allows, per table and tenant (see retention.ts). */
+  applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionPass[]>;
   close(): Promise<void>;
 }

@@ -23,6 +23,12 @@ export interface TableDef<R> {
   version?: string;
   /** ClickHouse partition column (a Date): retention drops whole day partitions. */
   partitionBy?: string;
+  /**
+   * Big immutable tables (logs, metrics, anomalies): no primary key in DuckDB, so a write never
+   * probes an index that grows with the table. Replays are caught by the writer's window of
+   * recent ids and, beyond it, by reads that collapse rows by id.
+   */
+  appendOnly?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -51,6 +57,7 @@ export const LOGS: TableDef<LogRecord> = {
   key: ['tenant', 'id'],
   orderBy: ['tenant', 'service', 'ts', 'id'],
   partitionBy: 'day',
+  appendOnly: true,
   columns: [
     col('tenant', 'string', (r) => r.tenant),
     col('id', 'string', (r) => r.id),
@@ -71,6 +78,7 @@ export const METRICS: TableDef<MetricPoint> = {
   key: ['tenant', 'id'],
   orderBy: ['tenant', 'service', 'name', 'ts', 'id'],
   partitionBy: 'day',
+  appendOnly: true,
   columns: [
     col('tenant', 'string', (r) => r.tenant),
     col('id', 'string', (r) => r.id),
@@ -170,6 +178,7 @@ export const ANOMALIES: TableDef<Anomaly> = {
   orderBy: ['tenant', 'ts', 'id'],
   version: 'episode_version',
   partitionBy: 'day',
+  // Not append-only: an episode is rewritten as it grows (episode_version), and the newest version must win.
   columns: [
     col('tenant', 'string', (r) => r.tenant),
     col('id', 'string', (r) => r.id),

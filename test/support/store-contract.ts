@@ -25,6 +25,13 @@ export function incident(tenant: string, i: number, over: Partial<Incident> = {}
   };
 }
 
+/** As a restart does: the writer's window of recent ids starts empty, so replays reach the table. */
+function forgetWindow(store: Store): void {
+  const s = store as Store & { forgetRecentIds?: () => void };
+  if (!s.forgetRecentIds) throw new Error('the store has no writer window to forget');
+  s.forgetRecentIds();
+}
+
 export function storeContract(name: string, open: () => Promise<Store>, tenantPrefix: string): void {
   describe(`${name} store contract`, () => {
     const tenant = (s: string) => `${tenantPrefix}_${s}`;
@@ -39,6 +46,49 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       await store.insertLogs(logs);
       await store.insertLogs(logs.slice(10, 20));
       expect(await store.count(t, 'logs')).toBe(50);
+    });
+
+    it('counts and lists a record replayed after a restart once (duplicates beyond the writer window)', async () => {
+      const store = await open();
+      const t = tenant('restart');
+      const logs: LogRecord[] = Array.from({ length: 20 }, (_, i) => ({
+        id: stableId('log', t, i), tenant: t, ts: T0 + i, service: 'api', severity: 'info', body: `line ${i}`, attributes: {},
+      }));
+      const anomalies = Array.from({ length: 5 }, (_, i) => anomaly(t, i));
+      await store.insertLogs(logs);
+      await store.insertAnomalies(anomalies);
+      forgetWindow(store);
+      await store.insertLogs(logs);
+      await store.insertAnomalies(anomalies.slice(1, 4));
+      expect(await store.count(t, 'logs')).toBe(20);
+      expect(await store.count(t, 'anomalies')).toBe(5);
+      const page = await store.queryAnomalies({ tenant: t, limit: 3 });
+      expect(page.items.map((a) => a.id)).toEqual([anomalies[4]!.id, anomalies[3]!.id, anomalies[2]!.id]);
+      const rest = await store.queryAnomalies({ tenant: t, limit: 3, cursor: page.nextCursor! });
+      expect(rest.items.map((a) => a.id)).toEqual([anomalies[1]!.id, anomalies[0]!.id]);
+      expect(rest.nextCursor).toBeUndefined();
+      const services = await store.listServices(t);
+      expect(services.reduce((n, s) => n + s.anomalies, 0)).toBe(5);
+    });
+
+    it('expires metric points by table and tenant: the default, a shorter override, and a tenant kept for ever', async () => {
+      const store = await open();
+      const [a, b, c] = [tenant('ret_default'), tenant('ret_short'), tenant('ret_forever')];
+      const DAY = 86_400_000;
+      const now = T0 + 400 * DAY; // days of their own: partition drops touch no other test's rows
+      const ages = [5 * DAY, 2 * DAY, 3_600_000];
+      const point = (t: string, age: number) => ({ id: stableId('m', t, age), tenant: t, ts: now - age, service: 'api', name: 'rps', kind: 'gauge' as const, value: 1, labels: {} });
+      await store.insertMetrics([a, b, c].flatMap((t) => ages.map((age) => point(t, age))));
+      await store.applyRetention({ metrics: { defaultMs: 3 * DAY, tenants: { [b]: DAY, [c]: null } } }, now);
+      // ClickHouse deletes a tenant's rows by mutation, which completes in the background.
+      const counts = async () => [await store.count(a, 'metrics'), await store.count(b, 'metrics'), await store.count(c, 'metrics')];
+      const deadline = Date.now() + 15_000;
+      let got = await counts();
+      while (got.join() !== '2,1,3' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        got = await counts();
+      }
+      expect(got).toEqual([2, 1, 3]);
     });
 
     it('stores text with lone UTF-16 surrogates (legal in JSON escapes) instead of failing the batch', async () => {
