@@ -1,15 +1,55 @@
 // `aiops start` runs every stage in one process; `aiops ingest|detect|correlate|sink|api`
 // runs one stage (the distributed mode); `aiops migrate` applies store migrations.
 import type { Command } from 'commander';
-import { loadConfig, variablesMarkdown } from '../../platform/config/config.js';
+import { type AiopsConfig, loadConfig, variablesMarkdown } from '../../platform/config/config.js';
+import { unknownVariableMessage, unknownVariables } from '../../platform/config/unknown-vars.js';
+import { AiopsError } from '../../platform/errors/aiops-error.js';
+import { defaultOpsPort, STAGE_OPS_PORTS } from '../../platform/runtime/ops-server.js';
+import { explainStartError } from '../../platform/runtime/port-in-use.js';
 import { runStages } from '../../platform/runtime/run-stages.js';
 import type { StageModule } from '../../platform/runtime/stage.js';
 import { openStore } from '../../platform/store/open-store.js';
+import { createLogger } from '../../platform/telemetry/logger.js';
 import { ALL_STAGES, STAGES } from '../stage-registry.js';
 
-async function runUntilSignal(modules: StageModule[]): Promise<void> {
-  const config = loadConfig();
-  const pipeline = await runStages(modules, config);
+export interface StartPlan {
+  config: AiopsConfig;
+  /** Said once at start, before anything listens: typos in variables, an embedded single stage. */
+  warnings: string[];
+}
+
+/**
+ * The configuration for running `modules` and what to warn about. A single stage gets its own
+ * ops port and must be on Kafka: on the in-process bus its records would reach no other stage.
+ */
+export function planStart(modules: readonly StageModule[], env: Record<string, string | undefined>, options: { embedded?: boolean } = {}): StartPlan {
+  const names = modules.map((m) => m.name);
+  const config = loadConfig(env, {}, { AIOPS_OPS_PORT: String(defaultOpsPort(names)) });
+  const warnings = unknownVariables(env).map(unknownVariableMessage);
+  const alone = modules.length === 1 ? modules[0]!.name : undefined;
+  if (alone && config.bus === 'memory') {
+    if (!options.embedded) {
+      throw new AiopsError(
+        'DISTRIBUTED_BUS_REQUIRED',
+        `\`aiops ${alone}\` runs one stage of the distributed mode, and on the in-process bus its records reach no other process: set AIOPS_KAFKA_BROKERS (e.g. 127.0.0.1:9092), pass --embedded to run it alone on purpose, or use \`aiops start\` for every stage in one process.`,
+        { stage: alone, variable: 'AIOPS_KAFKA_BROKERS' },
+      );
+    }
+    warnings.push(`--embedded: the ${alone} stage runs on an in-process bus; nothing it publishes leaves this process and nothing from other processes reaches it`);
+  }
+  return { config, warnings };
+}
+
+async function runUntilSignal(modules: StageModule[], options: { embedded?: boolean } = {}): Promise<void> {
+  const { config, warnings } = planStart(modules, process.env, options);
+  const logger = createLogger(config.logLevel, { role: modules.length === 1 ? modules[0]!.name : 'all' });
+  for (const w of warnings) logger.warn(w);
+  let pipeline: Awaited<ReturnType<typeof runStages>>;
+  try {
+    pipeline = await runStages(modules, config, { logger });
+  } catch (err) {
+    throw explainStartError(err, config);
+  }
   pipeline.logger.info({ stages: modules.map((m) => m.name), bus: config.bus, store: config.store }, 'pipeline running; Ctrl-C stops it');
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -30,15 +70,22 @@ export function registerStageCommands(program: Command): void {
   program
     .command('start')
     .description('Run every stage in one process (embedded defaults: in-process bus, DuckDB under AIOPS_DATA_DIR).')
-    .addHelpText('after', ENV_HELP)
+    .addHelpText('after', `${ENV_HELP}\nOne process, one port each for ingest (AIOPS_INGEST_PORT, 4318) and the API (AIOPS_API_PORT, 8080).`)
     .action(async () => runUntilSignal(ALL_STAGES));
 
   for (const m of Object.values(STAGES)) {
     program
       .command(m.name)
       .description(`Run only the ${m.name} stage: ${m.description}`)
-      .addHelpText('after', `${ENV_HELP}\nIn the distributed mode set AIOPS_KAFKA_BROKERS${m.needsStore ? ' and AIOPS_CLICKHOUSE_URL' : ''}.`)
-      .action(async () => runUntilSignal([m]));
+      .option('--embedded', 'run on an in-process bus without AIOPS_KAFKA_BROKERS (nothing reaches other processes; a warning is logged)')
+      .addHelpText(
+        'after',
+        `${ENV_HELP}\nIn the distributed mode set AIOPS_KAFKA_BROKERS${m.needsStore ? ' and AIOPS_CLICKHOUSE_URL' : ''}; without it the stage refuses to start unless --embedded is given.` +
+          (m.name === 'ingest' || m.name === 'api'
+            ? `\n/metrics, /healthz and /readyz are served on the stage's own port (AIOPS_${m.name.toUpperCase()}_PORT).`
+            : `\n/metrics, /healthz and /readyz listen on port ${STAGE_OPS_PORTS[m.name]} (each stage its own; AIOPS_OPS_PORT overrides, 0 disables).`),
+      )
+      .action(async (opts: { embedded?: boolean }) => runUntilSignal([m], opts));
   }
 
   program

@@ -3,6 +3,22 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { authorizeMetrics, KeyRing } from '../auth/index.js';
 import { isAiopsError } from '../errors/aiops-error.js';
+import { isAddressInUse, portInUseError } from './port-in-use.js';
+import type { StageName } from './stage.js';
+
+/**
+ * The ops port of a stage run alone (`aiops detect`), so the five stages of the distributed mode
+ * run side by side on one host without setting anything; AIOPS_OPS_PORT overrides it. Only
+ * detect, correlate and sink open one (ingest and api answer /metrics on their own port), but
+ * every stage has a slot so the scheme stays one port per stage.
+ */
+export const STAGE_OPS_PORTS: Readonly<Record<StageName, number>> = { ingest: 9464, detect: 9465, correlate: 9466, sink: 9467, api: 9468 };
+/** The ops port of `aiops start` (every stage in one process). */
+export const DEFAULT_OPS_PORT = 9464;
+
+export function defaultOpsPort(stages: readonly StageName[]): number {
+  return stages.length === 1 ? STAGE_OPS_PORTS[stages[0]!] : DEFAULT_OPS_PORT;
+}
 
 export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean, keys = new KeyRing([])): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
@@ -23,6 +39,11 @@ export async function startOpsServer(host: string, port: number, registry: Regis
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw isAddressInUse(err) ? portInUseError(host, port, 'AIOPS_OPS_PORT', err) : err;
+  }
   return app;
 }
