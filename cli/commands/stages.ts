@@ -12,10 +12,15 @@ import { openStore } from '../../platform/store/open-store.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import { ALL_STAGES, STAGES } from '../stage-registry.js';
 
+export interface StartWarning {
+  msg: string;
+  fields: Record<string, string>;
+}
+
 export interface StartPlan {
   config: AiopsConfig;
   /** Said once at start, before anything listens: typos in variables, an embedded single stage. */
-  warnings: string[];
+  warnings: StartWarning[];
 }
 
 /**
@@ -25,7 +30,10 @@ export interface StartPlan {
 export function planStart(modules: readonly StageModule[], env: Record<string, string | undefined>, options: { embedded?: boolean } = {}): StartPlan {
   const names = modules.map((m) => m.name);
   const config = loadConfig(env, {}, { AIOPS_OPS_PORT: String(defaultOpsPort(names)) });
-  const warnings = unknownVariables(env).map(unknownVariableMessage);
+  const warnings: StartWarning[] = unknownVariables(env).map((u) => ({
+    msg: unknownVariableMessage(u),
+    fields: { variable: u.name, ...(u.suggestion ? { suggestion: u.suggestion } : {}) },
+  }));
   const alone = modules.length === 1 ? modules[0]!.name : undefined;
   if (alone && config.bus === 'memory') {
     if (!options.embedded) {
@@ -35,7 +43,10 @@ export function planStart(modules: readonly StageModule[], env: Record<string, s
         { stage: alone, variable: 'AIOPS_KAFKA_BROKERS' },
       );
     }
-    warnings.push(`--embedded: the ${alone} stage runs on an in-process bus; nothing it publishes leaves this process and nothing from other processes reaches it`);
+    warnings.push({
+      msg: `--embedded: the ${alone} stage runs on an in-process bus; nothing it publishes leaves this process and nothing from other processes reaches it`,
+      fields: { bus: 'memory' },
+    });
   }
   return { config, warnings };
 }
@@ -43,7 +54,7 @@ export function planStart(modules: readonly StageModule[], env: Record<string, s
 async function runUntilSignal(modules: StageModule[], options: { embedded?: boolean } = {}): Promise<void> {
   const { config, warnings } = planStart(modules, process.env, options);
   const logger = createLogger(config.logLevel, { role: modules.length === 1 ? modules[0]!.name : 'all' });
-  for (const w of warnings) logger.warn(w);
+  for (const w of warnings) logger.warn(w.fields, w.msg);
   let pipeline: Awaited<ReturnType<typeof runStages>>;
   try {
     pipeline = await runStages(modules, config, { logger });

@@ -39,7 +39,7 @@ describe('a stage run alone', () => {
   it('runs on the in-process bus with --embedded, with a warning', () => {
     const plan = planStart([STAGES.ingest], {}, { embedded: true });
     expect(plan.config.bus).toBe('memory');
-    expect(plan.warnings.some((w) => w.includes('--embedded') && w.includes('in-process bus'))).toBe(true);
+    expect(plan.warnings.some((w) => w.msg.includes('--embedded') && w.msg.includes('in-process bus'))).toBe(true);
   });
 
   it('leaves `aiops start` on the in-process bus without a warning', () => {
@@ -51,7 +51,7 @@ describe('a stage run alone', () => {
   it('warns about a mistyped variable with the closest name', () => {
     const plan = planStart(ALL_STAGES, { AIOPS_API_PROT: '8081' });
     expect(plan.warnings).toHaveLength(1);
-    expect(plan.warnings[0]).toContain('AIOPS_API_PROT');
-    expect(plan.warnings[0]).toContain('did you mean AIOPS_API_PORT');
+    expect(plan.warnings[0]!.msg).toContain('did you mean AIOPS_API_PORT');
+    expect(plan.warnings[0]!.fields).toEqual({ variable: 'AIOPS_API_PROT', suggestion: 'AIOPS_API_PORT' });
   });
 });
