@@ -71,7 +71,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
   { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
   { name: 'AIOPS_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by the query API, each opening every tenant with the read and feedback scopes; empty (and no AIOPS_KEYS_FILE) disables auth.' },
-  { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of stages without their own HTTP server (detect, correlate, sink); 0 disables it.' },
+  { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of stages without their own HTTP server (detect, correlate, sink); 0 disables it. A stage run alone defaults to its own: detect 9465, correlate 9466, sink 9467.' },
   { name: 'AIOPS_TOPOLOGY_FILE', default: '', description: 'JSON topology file (services, dependency edges, owners) published at start.' },
   { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
   { name: 'AIOPS_CORRELATOR_MIN_ANOMALIES', default: '3', description: 'Anomalies an incident needs before it is published.' },
@@ -132,11 +132,12 @@ function loadFile(path: string, problems: string[]): Source {
   }
 }
 
-export function loadConfig(env: Source = process.env, overrides: Source = {}): AiopsConfig {
+/** `defaults` sit under the environment and the file: a caller's default (a stage's own ops port), not an override. */
+export function loadConfig(env: Source = process.env, overrides: Source = {}, defaults: Source = {}): AiopsConfig {
   const problems: string[] = [];
   const file = env.AIOPS_CONFIG_FILE ? loadFile(env.AIOPS_CONFIG_FILE, problems) : {};
   const get = (name: string): string | undefined => {
-    const v = overrides[name] ?? env[name] ?? file[name];
+    const v = overrides[name] ?? env[name] ?? file[name] ?? defaults[name];
     return v === undefined || v === '' ? undefined : v;
   };
   const int = (name: string, def: number, min: number, max: number): number => {

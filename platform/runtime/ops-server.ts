@@ -3,6 +3,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { authorizeMetrics, KeyRing } from '../auth/index.js';
 import { isAiopsError } from '../errors/aiops-error.js';
+import { isAddressInUse, portInUseError } from './port-in-use.js';
+import type { StageName } from './stage.js';
+
+export { DEFAULT_OPS_PORT, STAGE_OPS_PORTS, defaultOpsPort } from './ops-ports.js';
 
 export async function startOpsServer(host: string, port: number, registry: Registry, ready: () => boolean, keys = new KeyRing([]), reason: () => string | undefined = () => undefined): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
@@ -23,6 +27,11 @@ export async function startOpsServer(host: string, port: number, registry: Regis
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw isAddressInUse(err) ? portInUseError(host, port, 'AIOPS_OPS_PORT', err) : err;
+  }
   return app;
 }

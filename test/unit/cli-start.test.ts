@@ -56,7 +56,7 @@ function exitAfter(child: ChildProcess, signal: NodeJS.Signals): Promise<{ code:
 }
 
 describe('signals reach the pipeline started by bin/aiops.js', () => {
-  for (const args of [['start'], ['detect']]) {
+  for (const args of [['start'], ['detect', '--embedded']]) {
     it(`aiops ${args.join(' ')}: SIGTERM stops it cleanly with exit 0 within 10 s`, async () => {
       const { child, stderr } = await startAiops(args);
       const exit = await exitAfter(child, 'SIGTERM');
