@@ -1,7 +1,7 @@
 // Keys bound to tenants and scopes, shared by ingest and the query API.
 export { authorize, authorizeMetrics, authenticate, hasScope, wwwAuthenticate, type AuthRealm, type Grant } from './access.js';
 export { parseAuthorization, type Credentials } from './authorization.js';
-export { KeyFileEntry, KeysFile, legacyKeys, loadKeysFile, parseKeysFile, sha256Hex, type KeySpec } from './keys-file.js';
+export { legacyKeys, loadKeysFile, parseKeysFile, sha256Hex, type KeySpec, type KeyFileEntryDoc } from './keys-file.js';
 export { KeyRing } from './keyring.js';
 export { bindGrant, grantOf } from './request-grant.js';
 export { SCOPES, isScope, type Scope } from './scopes.js';

@@ -3,23 +3,43 @@
 // in memory after loading, so the resolved configuration never holds a plaintext key.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { createRequire } from 'node:module';
 import { SCOPES, isScope, type Scope } from './scopes.js';
 import { tenantNameProblem } from './tenant.js';
 
 /** Shortest plaintext key accepted in the file: a short key is guessable whatever the compare. */
 export const MIN_KEY_LENGTH = 16;
 
-export const KeyFileEntry = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 128, description: 'Shown in logs and rate-limit buckets; never the key itself.' }),
-  key: Type.Optional(Type.String({ minLength: MIN_KEY_LENGTH, maxLength: 4096, description: 'The key in plain text.' })),
-  sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'Hex SHA-256 of the key, so the file need not hold it.' })),
-  tenants: Type.Union([Type.Literal('*'), Type.Array(Type.String(), { minItems: 1 })], { description: 'The tenants the key opens, or "*" for all.' }),
-  scopes: Type.Array(Type.String(), { minItems: 1, description: `Any of ${SCOPES.join(', ')}; admin implies the others.` }),
-}, { additionalProperties: false });
+/** One entry of the keys file as written. */
+export interface KeyFileEntryDoc {
+  name: string;
+  key?: string;
+  sha256?: string;
+  tenants: '*' | string[];
+  scopes: string[];
+}
 
-export const KeysFile = Type.Object({ keys: Type.Array(Type.Unknown()) }, { additionalProperties: false });
+// typebox is loaded on first use (the CJS build, synchronously): the CLI reads the configuration
+// for `aiops --help` and `aiops config`, and a keys file is rare, so neither pays for the validator.
+type TypeboxModule = typeof import('@sinclair/typebox');
+type ValueModule = typeof import('@sinclair/typebox/value');
+let schemas: { KeyFileEntry: import('@sinclair/typebox').TObject; KeysFile: import('@sinclair/typebox').TObject; Value: ValueModule['Value'] } | undefined;
+function keysFileSchemas(): NonNullable<typeof schemas> {
+  if (schemas) return schemas;
+  const require = createRequire(import.meta.url);
+  const { Type } = require('@sinclair/typebox') as TypeboxModule;
+  const { Value } = require('@sinclair/typebox/value') as ValueModule;
+  const KeyFileEntry = Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'Shown in logs and rate-limit buckets; never the key itself.' }),
+    key: Type.Optional(Type.String({ minLength: MIN_KEY_LENGTH, maxLength: 4096, description: 'The key in plain text.' })),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'Hex SHA-256 of the key, so the file need not hold it.' })),
+    tenants: Type.Union([Type.Literal('*'), Type.Array(Type.String(), { minItems: 1 })], { description: 'The tenants the key opens, or "*" for all.' }),
+    scopes: Type.Array(Type.String(), { minItems: 1, description: `Any of ${SCOPES.join(', ')}; admin implies the others.` }),
+  }, { additionalProperties: false });
+  const KeysFile = Type.Object({ keys: Type.Array(Type.Unknown()) }, { additionalProperties: false });
+  return (schemas = { KeyFileEntry, KeysFile, Value });
+}
+
 
 /** One key as the servers use it. */
 export interface KeySpec {
@@ -36,6 +56,7 @@ export const sha256Hex = (s: string): string => createHash('sha256').update(s).d
 
 /** Checks the parsed JSON of a keys file; `problems` lists every fault at once, each naming the key. */
 export function parseKeysFile(doc: unknown, label = 'AIOPS_KEYS_FILE'): { keys: KeySpec[]; problems: string[] } {
+  const { KeyFileEntry, KeysFile, Value } = keysFileSchemas();
   const problems: string[] = [];
   if (!Value.Check(KeysFile, doc)) {
     for (const e of Value.Errors(KeysFile, doc)) problems.push(`${label}: ${e.path || '/'} ${e.message}`);
@@ -45,7 +66,7 @@ export function parseKeysFile(doc: unknown, label = 'AIOPS_KEYS_FILE'): { keys: 
   const keys: KeySpec[] = [];
   const names = new Map<string, number>();
   const digests = new Map<string, string>();
-  doc.keys.forEach((raw, i) => {
+  (doc as { keys: unknown[] }).keys.forEach((raw: unknown, i: number) => {
     const rawName = typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : '';
     const where = `${label}: keys[${i}]${rawName ? ` (${JSON.stringify(rawName)})` : ''}`;
     const before = problems.length;
@@ -53,7 +74,7 @@ export function parseKeysFile(doc: unknown, label = 'AIOPS_KEYS_FILE'): { keys: 
       problems.push(`${where}: expected an object {"name", "key" | "sha256", "tenants", "scopes"}`);
       return;
     }
-    const entry = raw as Partial<Static<typeof KeyFileEntry>>;
+    const entry = raw as Partial<KeyFileEntryDoc>;
     if (!Value.Check(KeyFileEntry, raw)) {
       for (const e of Value.Errors(KeyFileEntry, raw)) {
         // The union's own message ("Expected union value") says nothing; ours below does.
@@ -85,7 +106,7 @@ export function parseKeysFile(doc: unknown, label = 'AIOPS_KEYS_FILE'): { keys: 
       else digests.set(digest, `keys[${i}]`);
     }
     if (problems.length > before || digest === undefined) return;
-    const e = entry as Static<typeof KeyFileEntry>;
+    const e = entry as KeyFileEntryDoc;
     keys.push({ name: e.name, sha256: digest, tenants: e.tenants === '*' ? '*' : [...new Set(e.tenants)], scopes: [...new Set(e.scopes)] as Scope[], origin: 'keys_file' });
   });
   return { keys, problems };

@@ -5,7 +5,7 @@ import { ALL_TABLES, ANOMALIES, ANOMALY_EPISODE_COLUMNS, type TableDef } from '.
 
 const episodeColumns = new Set(ANOMALY_EPISODE_COLUMNS.map((c) => c.name));
 /** The anomalies table of 0001: one row per anomalous point, no episode columns, no version. */
-const ANOMALIES_0001: TableDef<never> = (({ version: _version, ...def }) => ({
+export const ANOMALIES_0001: TableDef<never> = (({ version: _version, ...def }) => ({
   ...def, name: 'anomalies', columns: def.columns.filter((c) => !episodeColumns.has(c.name)),
 }))(ANOMALIES) as unknown as TableDef<never>;
 /** What a 0001 row becomes in the episode layout: an anomaly without an episode (version 0). */

@@ -11,7 +11,12 @@ import { stableId } from '../../platform/contracts/ids.js';
 import type { MetricPoint } from '../../platform/contracts/events.js';
 import { DUCKDB_DIALECT } from '../../platform/store/dialect.js';
 import { DuckDbStore } from '../../platform/store/duckdb-store.js';
-import { ALL_TABLES } from '../../platform/store/tables.js';
+import { ANOMALIES_0001 } from '../../platform/store/migrations.js';
+import { ALL_TABLES, ANOMALIES, type TableDef } from '../../platform/store/tables.js';
+
+// The tables as migration 1 created them before 0002/0003: every table with its primary key, and
+// anomalies in their 0001 layout.
+const OLD_TABLES: TableDef<never>[] = ALL_TABLES.map((t) => (t === (ANOMALIES as unknown as TableDef<never>) ? ANOMALIES_0001 : t));
 import { anomaly } from '../support/store-contract.js';
 
 const dirs: string[] = [];
@@ -35,18 +40,18 @@ describe('DuckDB file', () => {
     const old = await DuckDBInstance.create(file);
     const conn = await old.connect();
     await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
-    for (const t of ALL_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
+    for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
     await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
     conn.closeSync();
     old.closeSync();
     const before = await DuckDbStore.open(file);
-    expect(await before.migrate()).toEqual(['0002_append_only_big_tables']);
+    expect(await before.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
     await before.close();
     // Reopen as a fresh start would: rows written under the old schema are still there.
     const legacy = await DuckDBInstance.create(file);
     const c2 = await legacy.connect();
     await c2.run("INSERT INTO metrics SELECT 't', 'old_' || i::VARCHAR, DATE '2023-11-14', 1700000000000 + i, 'api', 'latency', 'gauge', 1.0, [], [] FROM range(10) r(i)");
-    const keys = await c2.runAndReadAll("SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name IN ('metrics', 'logs', 'anomalies') AND constraint_type = 'PRIMARY KEY'");
+    const keys = await c2.runAndReadAll("SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name IN ('metrics', 'logs') AND constraint_type = 'PRIMARY KEY'");
     expect(Number(keys.getRowObjectsJson()[0]!.n)).toBe(0);
     c2.closeSync();
     legacy.closeSync();
@@ -63,13 +68,13 @@ describe('DuckDB file', () => {
     const old = await DuckDBInstance.create(file);
     const conn = await old.connect();
     await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
-    for (const t of ALL_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
+    for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
     await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
     await conn.run("INSERT INTO anomalies SELECT 't', 'an_' || i::VARCHAR, DATE '2023-11-14', 1700000000000 + i, 'api', 'metric', 'latency', 'robust', 0.9, 1, 1, 0, 2, 'up', [], [] FROM range(7) r(i)");
     conn.closeSync();
     old.closeSync();
     const store = await DuckDbStore.open(file);
-    expect(await store.migrate()).toEqual(['0002_append_only_big_tables']);
+    expect(await store.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
     expect(await store.count('t', 'anomalies')).toBe(7);
     await store.insertAnomalies([anomaly('t', 1)]);
     expect(await store.count('t', 'anomalies')).toBe(8);
