@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       () => app.get('frontend')?.fault.dropTraffic === true);
     stopAll.push(() => traffic.stop());
 
-    const promEnv = { ...process.env, AIOPS_SERVICES_DIR: join(dataDir, 'services'), AIOPS_INGEST_PORT: String(PORTS.recorder), AIOPS_OPS_PORT: String(PORTS.ops) };
+    const promEnv = { ...process.env, AIOPS_SERVICES_DIR: join(dataDir, 'services'), AIOPS_INGEST_PORT: String(PORTS.recorder), AIOPS_METRICS_PORT: String(PORTS.api) };
     execFileSync('bash', [join(REPO, 'deploy/local/prometheus.sh'), 'start'], { env: promEnv, stdio: 'inherit' });
     stopAll.push(() => { execFileSync('bash', [join(REPO, 'deploy/local/prometheus.sh'), 'stop'], { env: promEnv, stdio: 'inherit' }); });
 

@@ -7,7 +7,7 @@
 #   bash deploy/local/prometheus.sh stop      # stop both (by pid)
 #   bash deploy/local/prometheus.sh status    # exit 0 when both run, 3 when not
 #
-# Env: AIOPS_PROMETHEUS_PORT (19090), AIOPS_NODE_EXPORTER_PORT (19100), AIOPS_INGEST_PORT (4318), AIOPS_OPS_PORT (9464),
+# Env: AIOPS_PROMETHEUS_PORT (19090), AIOPS_NODE_EXPORTER_PORT (19100), AIOPS_INGEST_PORT (4318), AIOPS_METRICS_PORT (the pipeline /metrics: AIOPS_API_PORT, 8080, for the embedded start),
 #      LIVE_FRONTEND_PORT/LIVE_CHECKOUT_PORT/LIVE_PAYMENTS_PORT (18081-18083, the bench/live app), AIOPS_SERVICES_DIR.
 set -euo pipefail
 AIOPS_LOG_TAG=prometheus
@@ -33,7 +33,7 @@ write_config() {
   mkdir -p "$STATE_DIR/data"
   sed -e "s/@PROM_PORT@/$PROM_PORT/g" -e "s/@NODE_PORT@/$NODE_PORT/g" \
     -e "s/@FRONTEND_PORT@/${LIVE_FRONTEND_PORT:-18081}/g" -e "s/@CHECKOUT_PORT@/${LIVE_CHECKOUT_PORT:-18082}/g" \
-    -e "s/@PAYMENTS_PORT@/${LIVE_PAYMENTS_PORT:-18083}/g" -e "s/@AIOPS_OPS_PORT@/${AIOPS_OPS_PORT:-9464}/g" \
+    -e "s/@PAYMENTS_PORT@/${LIVE_PAYMENTS_PORT:-18083}/g" -e "s/@AIOPS_METRICS_PORT@/${AIOPS_METRICS_PORT:-${AIOPS_API_PORT:-8080}}/g" \
     -e "s/@AIOPS_INGEST_PORT@/${AIOPS_INGEST_PORT:-4318}/g" \
     "$AIOPS_LOCAL_DIR/prometheus.yml.tmpl" >"$CONFIG"
 }
