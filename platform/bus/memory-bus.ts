@@ -1,7 +1,10 @@
 // The embedded mode's bus: per-group FIFO queues in this process, with the same at-least-once
 // and backpressure duties as Kafka (publish waits while a queue is over its high-water mark).
+// With a durable log (`aiops start`) publish resolves once the records are fsync'd, groups
+// commit offsets to it, and a restart replays every group from its commit.
 import type { TopicName, TopicPayloads } from '../contracts/topics.js';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
+import type { DurableLog } from './durable-log.js';
 
 interface GroupQueue {
   group: string;
@@ -13,6 +16,9 @@ interface GroupQueue {
   running: boolean;
   stopped: boolean;
   offsets: Map<TopicName, number>;
+  /** Next offset per topic after every handled batch; persisted at once or on commit(). */
+  handled: Map<TopicName, number>;
+  manualCommit: boolean;
 }
 
 export interface MemoryBusOptions {
@@ -22,6 +28,8 @@ export interface MemoryBusOptions {
   /** Delay before a failed batch is retried. */
   retryDelayMs?: number;
   onHandlerError?: (err: unknown, group: string) => void;
+  /** Keeps records and committed offsets on disk; without it a restart starts empty. */
+  log?: DurableLog;
 }
 
 const pending = (g: GroupQueue): number => g.queue.length - g.head;
@@ -37,12 +45,21 @@ export class MemoryBus implements Bus {
   private readonly onHandlerError: (err: unknown, group: string) => void;
   /** Test hook: while set, publish rejects as a broker outage would. */
   unavailable = false;
+  private readonly log: DurableLog | undefined;
+  private lastTrim = 0;
 
   constructor(options: MemoryBusOptions = {}) {
     this.highWater = options.highWaterMark ?? 50_000;
     this.maxBatch = options.maxBatch ?? 1_000;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.onHandlerError = options.onHandlerError ?? (() => {});
+    this.log = options.log;
+  }
+
+  /** True while some group has more than its high-water mark waiting: ingest answers 429 up front. */
+  overloaded(): boolean {
+    for (const g of this.groups.values()) if (!g.stopped && pending(g) >= this.highWater) return true;
+    return false;
   }
 
   async connect(): Promise<void> {}
@@ -50,13 +67,17 @@ export class MemoryBus implements Bus {
   async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
     if (this.unavailable) throw new Error('in-process bus marked unavailable');
     if (messages.length === 0) return;
-    for (const g of this.groups.values()) {
-      while (!g.stopped && g.topics.has(topic) && pending(g) >= this.highWater) await this.waitForProgress();
+    // With a log the records wait on disk, not in the caller: refusing is the publisher's job
+    // (overloaded()), and a publish once started must complete or the request is half-published.
+    if (!this.log) {
+      for (const g of this.groups.values()) {
+        while (!g.stopped && g.topics.has(topic) && pending(g) >= this.highWater) await this.waitForProgress();
+      }
     }
-    let offset = this.offsets.get(topic) ?? 0;
-    const base = offset;
-    offset += messages.length;
-    this.offsets.set(topic, offset);
+    const base = this.offsets.get(topic) ?? this.log?.nextOffset(topic) ?? 0;
+    this.offsets.set(topic, base + messages.length);
+    // lmdb resolves writes in submission order, so queues still receive records in offset order.
+    if (this.log) await this.log.append(topic, base, messages);
     for (const g of this.groups.values()) {
       if (g.stopped || !g.topics.has(topic)) continue;
       let i = base;
@@ -79,16 +100,21 @@ export class MemoryBus implements Bus {
       running: false,
       stopped: false,
       offsets: new Map(),
+      handled: new Map(),
+      manualCommit: options.manualCommit ?? false,
     };
+    if (this.log) this.replay(g, this.log);
     this.groups.set(options.group, g);
+    if (g.queue.length > 0) this.pump(g);
     return {
       stop: async () => {
         g.stopped = true;
         this.groups.delete(options.group);
         this.notify();
       },
-      // A handled batch leaves the queue; nothing survives the process to replay from.
-      commit: async () => {},
+      commit: async () => {
+        if (g.manualCommit) await this.persistCommit(g);
+      },
     };
   }
 
@@ -104,6 +130,39 @@ export class MemoryBus implements Bus {
     for (const g of this.groups.values()) g.stopped = true;
     this.groups.clear();
     this.notify();
+    await this.log?.close();
+  }
+
+  private replay(g: GroupQueue, log: DurableLog): void {
+    for (const topic of g.topics) {
+      const from = log.committed(g.group, topic) ?? 0;
+      for (const r of log.read(topic, from)) {
+        g.queue.push({ topic, key: r.key, value: r.value, partition: 0, offset: String(r.offset) });
+      }
+    }
+  }
+
+  private async persistCommit(g: GroupQueue): Promise<void> {
+    if (!this.log || g.handled.size === 0) return;
+    await this.log.commit(g.group, new Map(g.handled));
+    if (Date.now() - this.lastTrim > 5_000) {
+      this.lastTrim = Date.now();
+      await this.trim(this.log);
+    }
+  }
+
+  // Records every subscribed group committed past are dropped; a topic nobody consumes this run
+  // is left alone (its group may just not have subscribed yet).
+  private async trim(log: DurableLog): Promise<void> {
+    const low = new Map<TopicName, number>();
+    for (const g of this.groups.values()) {
+      if (g.stopped) continue;
+      for (const topic of g.topics) {
+        const c = log.committed(g.group, topic) ?? 0;
+        low.set(topic, Math.min(low.get(topic) ?? c, c));
+      }
+    }
+    for (const [topic, below] of low) if (below > 0) await log.trim(topic, below);
   }
 
   private pump(g: GroupQueue): void {
@@ -118,6 +177,11 @@ export class MemoryBus implements Bus {
         const batch = g.queue.slice(g.head, g.head + this.maxBatch);
         try {
           await g.handler(batch);
+          for (const m of batch) {
+            const next = Number(m.offset) + 1;
+            if (next > (g.handled.get(m.topic) ?? 0)) g.handled.set(m.topic, next);
+          }
+          if (!g.manualCommit) await this.persistCommit(g);
           // Splicing the head off a 50,000-record queue per batch moved every record each time
           // (quadratic under backlog); advance an index and compact once half is consumed.
           g.head += batch.length;
