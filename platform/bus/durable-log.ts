@@ -67,6 +67,15 @@ export class DurableLog {
     return typeof v === 'number' ? v : undefined;
   }
 
+  /** The lowest commit on `topic` over every group that ever committed to it (this run or an earlier one). */
+  lowestCommit(topic: TopicName): number | undefined {
+    let low: number | undefined;
+    for (const { key, value } of this.db.getRange({ start: ['g'], end: ['g', '\uffff'] })) {
+      if (key[2] === topic && typeof value === 'number') low = low === undefined ? value : Math.min(low, value);
+    }
+    return low;
+  }
+
   async commit(group: string, offsets: ReadonlyMap<TopicName, number>): Promise<void> {
     let last: Promise<boolean> | undefined;
     for (const [topic, next] of offsets) last = this.db.put(['g', group, topic], next);

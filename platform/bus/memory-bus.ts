@@ -151,18 +151,19 @@ export class MemoryBus implements Bus {
     }
   }
 
-  // Records every subscribed group committed past are dropped; a topic nobody consumes this run
-  // is left alone (its group may just not have subscribed yet).
+  // Records every group committed past are dropped. Every group that ever committed counts, not only
+  // those subscribed now: at start the stages subscribe one by one, and trimming to the first one's
+  // commit deleted what a later one (the sink) had not consumed yet. A topic is trimmed only to the
+  // lowest commit among the subscribed groups' topics' consumers that the log knows of.
   private async trim(log: DurableLog): Promise<void> {
-    const low = new Map<TopicName, number>();
-    for (const g of this.groups.values()) {
-      if (g.stopped) continue;
-      for (const topic of g.topics) {
-        const c = log.committed(g.group, topic) ?? 0;
-        low.set(topic, Math.min(low.get(topic) ?? c, c));
-      }
+    const topics = new Set<TopicName>();
+    for (const g of this.groups.values()) if (!g.stopped) for (const t of g.topics) topics.add(t);
+    for (const topic of topics) {
+      let below = log.lowestCommit(topic) ?? 0;
+      // A subscribed group that never committed holds everything back.
+      for (const g of this.groups.values()) if (!g.stopped && g.topics.has(topic) && log.committed(g.group, topic) === undefined) below = 0;
+      if (below > 0) await log.trim(topic, below);
     }
-    for (const [topic, below] of low) if (below > 0) await log.trim(topic, below);
   }
 
   private pump(g: GroupQueue): void {
