@@ -53,6 +53,11 @@ export class DurableLog {
 
   /** Records of `topic` from offset `from` (inclusive) to the end. */
   read(topic: TopicName, from: number): LoggedRecord[] {
+    // lmdb-js reuses one read snapshot until it is reset: a group subscribing while publishes commit
+    // would replay from a snapshot older than records already handed to the groups subscribed
+    // before it, and miss them (the sink lost the second batch of a burst that began before it
+    // subscribed).
+    this.db.resetReadTxn();
     const out: LoggedRecord[] = [];
     for (const { key, value } of this.db.getRange({ start: ['r', topic, from], end: ['r', topic, END] })) {
       const v = value as { k: string; v: unknown };

@@ -47,6 +47,8 @@ export class MemoryBus implements Bus {
   unavailable = false;
   private readonly log: DurableLog | undefined;
   private lastTrim = 0;
+  /** Per topic, the last publish's hand-over to the queues: the next one waits for it. */
+  private readonly ordered = new Map<TopicName, Promise<void>>();
 
   constructor(options: MemoryBusOptions = {}) {
     this.highWater = options.highWaterMark ?? 50_000;
@@ -76,8 +78,20 @@ export class MemoryBus implements Bus {
     }
     const base = this.offsets.get(topic) ?? this.log?.nextOffset(topic) ?? 0;
     this.offsets.set(topic, base + messages.length);
-    // lmdb resolves writes in submission order, so queues still receive records in offset order.
-    if (this.log) await this.log.append(topic, base, messages);
+    if (!this.log) {
+      this.fanOut(topic, base, messages);
+      return;
+    }
+    // Records reach the queues in offset order even when a later append is durable first (a
+    // request of 1,000 records can span two LMDB transactions): a group commits the highest offset
+    // it handled, so handing it offset 3000 before 1000 let a crash skip 1000..1999 on replay.
+    const appended = this.log.append(topic, base, messages);
+    const turn = (this.ordered.get(topic) ?? Promise.resolve()).then(() => appended).then(() => this.fanOut(topic, base, messages));
+    this.ordered.set(topic, turn.catch(() => undefined));
+    await turn;
+  }
+
+  private fanOut(topic: TopicName, base: number, messages: ReadonlyArray<OutgoingMessage<unknown>>): void {
     for (const g of this.groups.values()) {
       if (g.stopped || !g.topics.has(topic)) continue;
       let i = base;
