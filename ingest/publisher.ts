@@ -95,9 +95,10 @@ export class Publisher {
     if (batch.accepted > 0) this.metrics.received.inc(labels, batch.accepted);
     for (const r of batch.rejected) this.metrics.dropped.inc({ ...labels, reason: r.reason });
     for (const [reason, n] of batch.skips) this.metrics.dropped.inc({ ...labels, reason }, n);
-    if (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords) {
+    const busBehind = this.bus.overloaded?.() ?? false;
+    if (busBehind || (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords)) {
       this.metrics.errors.inc({ ...labels, error_type: 'backpressure' });
-      throw new AiopsError('RATE_LIMITED', `The bus is behind: ${this.inFlight} records are waiting for acknowledgement; retry after ${this.options.retryAfterSeconds}s.`, {
+      throw new AiopsError('RATE_LIMITED', `The bus is behind (${busBehind ? 'the stages\' queue is over its limit' : `${this.inFlight} records are waiting for acknowledgement`}); nothing in this request was published, retry after ${this.options.retryAfterSeconds}s.`, {
         retryAfterSeconds: this.options.retryAfterSeconds,
       });
     }

@@ -62,5 +62,7 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Resolves when every queued record has been handled (in-process only; Kafka resolves at once). */
   idle(): Promise<void>;
+  /** True while the consumers are so far behind that new work should be refused (429) up front. */
+  overloaded?(): boolean;
   close(): Promise<void>;
 }

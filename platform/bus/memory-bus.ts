@@ -1,7 +1,10 @@
 // The embedded mode's bus: per-group FIFO queues in this process, with the same at-least-once
 // and backpressure duties as Kafka (publish waits while a queue is over its high-water mark).
+// With a durable log (`aiops start`) publish resolves once the records are fsync'd, groups
+// commit offsets to it, and a restart replays every group from its commit.
 import type { TopicName, TopicPayloads } from '../contracts/topics.js';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
+import type { DurableLog } from './durable-log.js';
 
 interface GroupQueue {
   group: string;
@@ -13,6 +16,9 @@ interface GroupQueue {
   running: boolean;
   stopped: boolean;
   offsets: Map<TopicName, number>;
+  /** Next offset per topic after every handled batch; persisted at once or on commit(). */
+  handled: Map<TopicName, number>;
+  manualCommit: boolean;
 }
 
 export interface MemoryBusOptions {
@@ -22,6 +28,8 @@ export interface MemoryBusOptions {
   /** Delay before a failed batch is retried. */
   retryDelayMs?: number;
   onHandlerError?: (err: unknown, group: string) => void;
+  /** Keeps records and committed offsets on disk; without it a restart starts empty. */
+  log?: DurableLog;
 }
 
 const pending = (g: GroupQueue): number => g.queue.length - g.head;
@@ -37,12 +45,23 @@ export class MemoryBus implements Bus {
   private readonly onHandlerError: (err: unknown, group: string) => void;
   /** Test hook: while set, publish rejects as a broker outage would. */
   unavailable = false;
+  private readonly log: DurableLog | undefined;
+  private lastTrim = 0;
+  /** Per topic, the last publish's hand-over to the queues: the next one waits for it. */
+  private readonly ordered = new Map<TopicName, Promise<void>>();
 
   constructor(options: MemoryBusOptions = {}) {
     this.highWater = options.highWaterMark ?? 50_000;
     this.maxBatch = options.maxBatch ?? 1_000;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.onHandlerError = options.onHandlerError ?? (() => {});
+    this.log = options.log;
+  }
+
+  /** True while some group has more than its high-water mark waiting: ingest answers 429 up front. */
+  overloaded(): boolean {
+    for (const g of this.groups.values()) if (!g.stopped && pending(g) >= this.highWater) return true;
+    return false;
   }
 
   async connect(): Promise<void> {}
@@ -50,13 +69,29 @@ export class MemoryBus implements Bus {
   async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
     if (this.unavailable) throw new Error('in-process bus marked unavailable');
     if (messages.length === 0) return;
-    for (const g of this.groups.values()) {
-      while (!g.stopped && g.topics.has(topic) && pending(g) >= this.highWater) await this.waitForProgress();
+    // With a log the records wait on disk, not in the caller: refusing is the publisher's job
+    // (overloaded()), and a publish once started must complete or the request is half-published.
+    if (!this.log) {
+      for (const g of this.groups.values()) {
+        while (!g.stopped && g.topics.has(topic) && pending(g) >= this.highWater) await this.waitForProgress();
+      }
     }
-    let offset = this.offsets.get(topic) ?? 0;
-    const base = offset;
-    offset += messages.length;
-    this.offsets.set(topic, offset);
+    const base = this.offsets.get(topic) ?? this.log?.nextOffset(topic) ?? 0;
+    this.offsets.set(topic, base + messages.length);
+    if (!this.log) {
+      this.fanOut(topic, base, messages);
+      return;
+    }
+    // Records reach the queues in offset order even when a later append is durable first (a
+    // request of 1,000 records can span two LMDB transactions): a group commits the highest offset
+    // it handled, so handing it offset 3000 before 1000 let a crash skip 1000..1999 on replay.
+    const appended = this.log.append(topic, base, messages);
+    const turn = (this.ordered.get(topic) ?? Promise.resolve()).then(() => appended).then(() => this.fanOut(topic, base, messages));
+    this.ordered.set(topic, turn.catch(() => undefined));
+    await turn;
+  }
+
+  private fanOut(topic: TopicName, base: number, messages: ReadonlyArray<OutgoingMessage<unknown>>): void {
     for (const g of this.groups.values()) {
       if (g.stopped || !g.topics.has(topic)) continue;
       let i = base;
@@ -79,16 +114,21 @@ export class MemoryBus implements Bus {
       running: false,
       stopped: false,
       offsets: new Map(),
+      handled: new Map(),
+      manualCommit: options.manualCommit ?? false,
     };
+    if (this.log) this.replay(g, this.log);
     this.groups.set(options.group, g);
+    if (g.queue.length > 0) this.pump(g);
     return {
       stop: async () => {
         g.stopped = true;
         this.groups.delete(options.group);
         this.notify();
       },
-      // A handled batch leaves the queue; nothing survives the process to replay from.
-      commit: async () => {},
+      commit: async () => {
+        if (g.manualCommit) await this.persistCommit(g);
+      },
     };
   }
 
@@ -104,6 +144,40 @@ export class MemoryBus implements Bus {
     for (const g of this.groups.values()) g.stopped = true;
     this.groups.clear();
     this.notify();
+    await this.log?.close();
+  }
+
+  private replay(g: GroupQueue, log: DurableLog): void {
+    for (const topic of g.topics) {
+      const from = log.committed(g.group, topic) ?? 0;
+      for (const r of log.read(topic, from)) {
+        g.queue.push({ topic, key: r.key, value: r.value, partition: 0, offset: String(r.offset) });
+      }
+    }
+  }
+
+  private async persistCommit(g: GroupQueue): Promise<void> {
+    if (!this.log || g.handled.size === 0) return;
+    await this.log.commit(g.group, new Map(g.handled));
+    if (Date.now() - this.lastTrim > 5_000) {
+      this.lastTrim = Date.now();
+      await this.trim(this.log);
+    }
+  }
+
+  // Records every group committed past are dropped. Every group that ever committed counts, not only
+  // those subscribed now: at start the stages subscribe one by one, and trimming to the first one's
+  // commit deleted what a later one (the sink) had not consumed yet. A topic is trimmed only to the
+  // lowest commit among the subscribed groups' topics' consumers that the log knows of.
+  private async trim(log: DurableLog): Promise<void> {
+    const topics = new Set<TopicName>();
+    for (const g of this.groups.values()) if (!g.stopped) for (const t of g.topics) topics.add(t);
+    for (const topic of topics) {
+      let below = log.lowestCommit(topic) ?? 0;
+      // A subscribed group that never committed holds everything back.
+      for (const g of this.groups.values()) if (!g.stopped && g.topics.has(topic) && log.committed(g.group, topic) === undefined) below = 0;
+      if (below > 0) await log.trim(topic, below);
+    }
   }
 
   private pump(g: GroupQueue): void {
@@ -118,6 +192,11 @@ export class MemoryBus implements Bus {
         const batch = g.queue.slice(g.head, g.head + this.maxBatch);
         try {
           await g.handler(batch);
+          for (const m of batch) {
+            const next = Number(m.offset) + 1;
+            if (next > (g.handled.get(m.topic) ?? 0)) g.handled.set(m.topic, next);
+          }
+          if (!g.manualCommit) await this.persistCommit(g);
           // Splicing the head off a 50,000-record queue per batch moved every record each time
           // (quadratic under backlog); advance an index and compact once half is consumed.
           g.head += batch.length;

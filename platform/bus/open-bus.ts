@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { AiopsConfig } from '../config/config.js';
 import type { Bus } from './bus.js';
+import { join } from 'node:path';
+import { DurableLog } from './durable-log.js';
 import { KafkaBus } from './kafka-bus.js';
 import { MemoryBus } from './memory-bus.js';
 
@@ -15,7 +17,11 @@ export async function openBus(config: AiopsConfig, logger: Logger, role: string)
       topicPrefix: config.kafka.topicPrefix,
       logger,
     })
-    : new MemoryBus({ onHandlerError: (err, group) => logger.error({ err, group }, 'bus handler failed; the batch will be retried') });
+    : new MemoryBus({
+      onHandlerError: (err, group) => logger.error({ err, group }, 'bus handler failed; the batch will be retried'),
+      // Embedded mode acknowledges only what is on disk under AIOPS_DATA_DIR/bus.
+      log: DurableLog.open(join(config.dataDir, 'bus')),
+    });
   await bus.connect();
   return bus;
 }

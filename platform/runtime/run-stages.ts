@@ -30,6 +30,15 @@ export interface RunOptions {
   opsServer?: boolean;
 }
 
+/** Time a stop gives the stages to drain the queue, leaving room for checkpoints within 10 s. */
+const DRAIN_MS = 5_000;
+
+function within(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  return Promise.race([p.then(() => true), late]).finally(() => clearTimeout(timer));
+}
+
 export async function runStages(modules: readonly StageModule[], config: AiopsConfig, options: RunOptions = {}): Promise<Pipeline> {
   const role = modules.length === 1 ? modules[0]!.name : 'all';
   const logger = options.logger ?? createLogger(config.logLevel, { role });
@@ -44,8 +53,16 @@ export async function runStages(modules: readonly StageModule[], config: AiopsCo
   const notReadyReason = () => stages.map((s) => (s.ready() ? undefined : `${s.name}: ${s.notReadyReason?.() ?? 'not ready'}`)).filter(Boolean).join('; ') || undefined;
   const stop = async () => {
     abort.abort();
-    for (const s of [...stages].reverse()) {
+    const started = Date.now();
+    const order = [...stages].reverse();
+    for (const [i, s] of order.entries()) {
       await s.stop().catch((err: unknown) => logger.error({ err, stage: s.name }, 'stage failed to stop cleanly'));
+      // Once ingest stopped accepting, let the consumers work off the queue before they stop,
+      // within a bound: what is left stays in the durable log and is replayed at the next start.
+      if (i === 0 && s.name === 'ingest' && order.length > 1) {
+        const drained = await within(bus.idle(), DRAIN_MS);
+        logger.info({ drained, ms: Date.now() - started }, drained ? 'queue drained' : 'queue not drained in time; the rest replays at the next start');
+      }
     }
     await ops?.close();
     if (!options.bus) await bus.close();
