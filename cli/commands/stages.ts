@@ -88,6 +88,9 @@ async function runUntilSignal(names: readonly StageName[], options: { embedded?:
       void pipeline.stop().finally(() => {
         clearTimeout(force);
         clearInterval(keepAlive);
+        // Everything is stopped and flushed: a handle some library left open (a timer, a socket)
+        // must not keep the process alive past the stop.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
         resolve();
       });
     };
