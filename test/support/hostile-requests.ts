@@ -5,18 +5,10 @@
 import snappy from 'snappyjs';
 import { lokiTypes, otlpTypes, prometheusTypes } from '../../ingest/proto/index.js';
 
-export type Rnd = () => number;
+import { mulberry32, type Rnd } from './random.js';
 
-export function mulberry32(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rnd };
+
 
 /** encodeURIComponent, with lone surrogates (which it cannot encode) as U+FFFD. */
 const enc = (s: string): string => encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));

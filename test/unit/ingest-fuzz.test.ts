@@ -16,17 +16,8 @@ import { parseSyslog } from '../../ingest/syslog.js';
 import { DuckDbStore } from '../../platform/store/duckdb-store.js';
 import { createMetrics } from '../../platform/telemetry/metrics.js';
 import { hostileApiRequest, hostileIngestRequest, hostileSyslogLine } from '../support/hostile-requests.js';
+import { mulberry32 } from '../support/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CONTENT_TYPES = ['application/json', 'application/x-protobuf', 'application/x-ndjson', 'text/plain', 'application/xml', '', 'application/json; charset=utf-8', 'multipart/form-data; boundary=x', 'application/x-protobuf; x=y'];
 const ENCODINGS = [undefined, 'gzip', 'snappy', 'deflate', 'br', 'identity', 'gzip, snappy'];

@@ -3,21 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from '../../detectors/metrics/series-detector.js';
 import { applySustainedRule, type SustainedState, type SustainedVerdict } from '../../detectors/sustained-deviation.js';
+import { mulberry32 as rng } from '../support/random.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
-
-/** Deterministic pseudo-random numbers (mulberry32), so tests never flake. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A latency-like series: daily swing of +-20% around 100, noise with sd ~5 (sum of uniforms). */
 function latency(seed: number): (ts: number) => number {

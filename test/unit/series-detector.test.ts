@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SERIES_DETECTOR_CONFIG, SeriesDetector, type SeriesVerdict } from '../../detectors/metrics/series-detector.js';
+import { mulberry32 as rng } from '../support/random.js';
 
 const STEP = 300_000; // 5 minutes
 const T0 = Date.UTC(2024, 0, 1);
 
-/** Deterministic pseudo-random numbers (mulberry32), so tests never flake. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function noisySeries(n: number, seed = 1, level = 50, noise = 2): number[] {
   const r = rng(seed);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stableId } from '../../platform/contracts/ids.js';
 import type { MetricPoint } from '../../platform/contracts/events.js';
@@ -33,17 +33,22 @@ const points = (n: number, from = 0): MetricPoint[] => Array.from({ length: n },
   id: stableId('m', 't', from + i), tenant: 't', ts: 1_700_000_000_000 + (from + i) * 1000, service: 'api', name: 'latency', kind: 'gauge', value: i, labels: { i: String(i % 5) },
 }));
 
+/** A file as migration 1 left it before 0002/0003 (OLD_TABLES), with `fill` run on it before it is closed. */
+async function writePreviousSchema(file: string, fill?: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
+  const old = await DuckDBInstance.create(file);
+  const conn = await old.connect();
+  await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
+  for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
+  await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
+  await fill?.(conn);
+  conn.closeSync();
+  old.closeSync();
+}
+
 describe('DuckDB file', () => {
   it('moves a file from the previous schema (primary keys on every table) to append-only tables with its rows', async () => {
     const file = tempFile();
-    // The schema as migration 1 created it before this change: every table with its primary key.
-    const old = await DuckDBInstance.create(file);
-    const conn = await old.connect();
-    await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
-    for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
-    await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
-    conn.closeSync();
-    old.closeSync();
+    await writePreviousSchema(file);
     const before = await DuckDbStore.open(file);
     expect(await before.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
     await before.close();
@@ -65,14 +70,9 @@ describe('DuckDB file', () => {
 
   it('keeps rows written before migration 0002', async () => {
     const file = tempFile();
-    const old = await DuckDBInstance.create(file);
-    const conn = await old.connect();
-    await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
-    for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
-    await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
-    await conn.run("INSERT INTO anomalies SELECT 't', 'an_' || i::VARCHAR, DATE '2023-11-14', 1700000000000 + i, 'api', 'metric', 'latency', 'robust', 0.9, 1, 1, 0, 2, 'up', [], [] FROM range(7) r(i)");
-    conn.closeSync();
-    old.closeSync();
+    await writePreviousSchema(file, async (conn) => {
+      await conn.run("INSERT INTO anomalies SELECT 't', 'an_' || i::VARCHAR, DATE '2023-11-14', 1700000000000 + i, 'api', 'metric', 'latency', 'robust', 0.9, 1, 1, 0, 2, 'up', [], [] FROM range(7) r(i)");
+    });
     const store = await DuckDbStore.open(file);
     expect(await store.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
     expect(await store.count('t', 'anomalies')).toBe(7);
