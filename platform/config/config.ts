@@ -196,6 +196,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
   const chCluster = get('AIOPS_CLICKHOUSE_CLUSTER');
   if (chCluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(chCluster)) problems.push(`AIOPS_CLICKHOUSE_CLUSTER: must be a cluster name from the server's remote_servers (an identifier), got ${JSON.stringify(chCluster)}`);
+  if (chCluster !== undefined && store !== 'clickhouse') problems.push(`AIOPS_CLICKHOUSE_CLUSTER: shards ClickHouse tables, but the store is ${store}; set AIOPS_CLICKHOUSE_URL (or AIOPS_STORE=clickhouse), or unset it`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
 
   const keysFile = get('AIOPS_KEYS_FILE');

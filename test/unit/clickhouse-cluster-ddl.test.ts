@@ -47,10 +47,11 @@ describe('the sharded ClickHouse layout', () => {
     expect(creates.filter((s) => s.includes('ENGINE = Distributed')).length).toBe(creates.length / 2);
   });
 
-  it('refuses a cluster name that is not an identifier, in config and in the store', () => {
+  it('refuses a cluster name that is not an identifier, or a cluster without the ClickHouse store', () => {
     expect(() => loadConfig({ AIOPS_CLICKHOUSE_URL: 'http://127.0.0.1:8123', AIOPS_CLICKHOUSE_CLUSTER: 'prod; DROP' })).toThrow(/AIOPS_CLICKHOUSE_CLUSTER: must be a cluster name/);
     expect(() => new ClickHouseStore({ url: 'http://127.0.0.1:1', database: 'aiops', username: 'default', password: '', cluster: 'a-b' })).toThrow(/AIOPS_CLICKHOUSE_CLUSTER/);
     expect(loadConfig({ AIOPS_CLICKHOUSE_URL: 'http://127.0.0.1:8123', AIOPS_CLICKHOUSE_CLUSTER: 'prod' }).clickhouse.cluster).toBe('prod');
     expect(loadConfig({ AIOPS_CLICKHOUSE_URL: 'http://127.0.0.1:8123' }).clickhouse.cluster).toBeUndefined();
+    expect(() => loadConfig({ AIOPS_CLICKHOUSE_CLUSTER: 'prod' })).toThrow(/AIOPS_CLICKHOUSE_CLUSTER: shards ClickHouse tables, but the store is duckdb/);
   });
 });
