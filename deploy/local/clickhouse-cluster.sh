@@ -41,7 +41,7 @@ shard() { # shard command...
   local n=$1
   shift
   # shellcheck disable=SC2046
-  env $(shard_env "$n") AIOPS_LOG_TAG="shard$n" bash "$AIOPS_LOCAL_DIR/clickhouse.sh" "$@"
+  env $(shard_env "$n") bash "$AIOPS_LOCAL_DIR/clickhouse.sh" "$@"
 }
 
 write_cluster_config() { # shard
