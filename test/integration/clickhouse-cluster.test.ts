@@ -5,7 +5,7 @@
 // Endpoints: AIOPS_CLICKHOUSE_SHARD_URLS (default http://127.0.0.1:8133,http://127.0.0.1:8134) and
 // AIOPS_CLICKHOUSE_CLUSTER (default aiops_local). Nothing is started here; under CI=true a missing
 // cluster fails the file, elsewhere it is skipped with a warning.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -56,6 +56,12 @@ if (missing !== null) {
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const database = `aiops_cl_${run}`;
 const opened: Array<{ close(): Promise<void> }> = [];
+const dirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 const storeOn = (url: string): ClickHouseStore => {
   const s = new ClickHouseStore({ url, database, username: 'default', password: '', cluster: CLUSTER });
   opened.push(s);
@@ -66,6 +72,7 @@ afterAll(async () => {
   // Each test run has its own database; dropping it keeps the shards' disks small.
   if (missing === null) await shards[0]!.command({ query: `DROP DATABASE IF EXISTS ${database} ON CLUSTER ${CLUSTER}` }).catch(() => undefined);
   for (const c of shards) await c.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 let contractStore: ClickHouseStore | undefined;
@@ -105,7 +112,7 @@ const spec = { ...DEFAULT_SPEC, warmupMinutes: 240, fault: 'errors-after-deploy'
 
 /** The writer: every stage but the API, on shard 1's URL, on its own in-process bus. */
 async function startWriter(): Promise<{ pipeline: Pipeline; ingestUrl: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'aiops-cl-writer-'));
+  const dir = tempDir('aiops-cl-writer-');
   const ingest = await freePort();
   const config = loadConfig(pipelineEnv(SHARD_URLS[0]!, dir, { ingest, api: await freePort() }));
   const pipeline = await runStages([STAGES.sink, STAGES.correlate, STAGES.detect, STAGES.ingest], config, { logger: pino({ level: 'warn' }), opsServer: false });
@@ -174,7 +181,7 @@ describe.skipIf(missing !== null)(`ClickHouse cluster ${CLUSTER} (${SHARD_URLS.j
 
   it('spreads what the pipeline writes over both shards, and the API on the other shard reads it whole, once', async () => {
     const writer = await startWriter();
-    const readerDir = mkdtempSync(join(tmpdir(), 'aiops-cl-api-'));
+    const readerDir = tempDir('aiops-cl-api-');
     const apiPort = await freePort();
     const reader = await runStages([STAGES.api], loadConfig(pipelineEnv(SHARD_URLS[1]!, readerDir, { ingest: await freePort(), api: apiPort })), { logger: pino({ level: 'warn' }) });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
