@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { registerBench } from './bench/index.js';
 import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
+import { registerMigrate } from './migrate.js';
 import { registerTemplates } from './templates.js';
 import { registerTrainSessions } from './train-sessions.js';
 
 export function registerCommands(program: Command): void {
   registerStageCommands(program);
+  registerMigrate(program);
   registerDemo(program);
   registerBench(program);
   registerTemplates(program);
