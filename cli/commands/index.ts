@@ -3,12 +3,14 @@ import type { Command } from 'commander';
 import { registerBench } from './bench/index.js';
 import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
+import { registerReplay } from './replay.js';
 import { registerTemplates } from './templates.js';
 import { registerTrainSessions } from './train-sessions.js';
 
 export function registerCommands(program: Command): void {
   registerStageCommands(program);
   registerDemo(program);
+  registerReplay(program);
   registerBench(program);
   registerTemplates(program);
   registerTrainSessions(program);

@@ -2,7 +2,7 @@
 // no Map, DateTime64, TTL, codecs, LowCardinality or server-side parameters. Values go through
 // the one literal formatter (sql.ts); inserts name their columns; ReplacingMergeTree + FINAL
 // makes replays idempotent.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { AiopsError } from '../errors/aiops-error.js';
 import { CLICKHOUSE_DIALECT } from './dialect.js';
 import { SqlStore } from './sql-store.js';
@@ -27,6 +27,10 @@ function makeClient(o: ClickHouseOptions, database?: string): ClickHouseClient {
     compression: { request: false, response: false },
     request_timeout: 30_000,
     application: 'aiops',
+    // The client's own logger writes multi-line text to stderr (a failed ping at start printed a
+    // stack before CLICKHOUSE_UNREACHABLE). Every failure also reaches us as a thrown error, which
+    // the store turns into a coded error and the stage logs as JSON, so the client stays quiet.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 
