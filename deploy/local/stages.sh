@@ -37,14 +37,6 @@ running_pid() {
   printf '%s' "$pid"
 }
 
-stages_from_args() {
-  if [[ $# -eq 0 ]]; then printf '%s\n' "${ALL[@]}"; return; fi
-  local s
-  for s in "$@"; do
-    [[ " ${ALL[*]} " == *" $s "* ]] || { say "unknown stage '$s'; the stages are: ${ALL[*]}"; exit 2; }
-    printf '%s\n' "$s"
-  done
-}
 
 start() {
   mkdir -p "$DIR"
@@ -129,7 +121,11 @@ status() {
 
 cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
-mapfile -t names < <(stages_from_args "$@")
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || names=("${ALL[@]}")
+for s in "${names[@]}"; do
+  [[ " ${ALL[*]} " == *" $s "* ]] || { say "unknown stage '$s'; the stages are: ${ALL[*]}"; exit 2; }
+done
 case "$cmd" in
   start) start "${names[@]}" ;;
   stop) stop "${names[@]}" ;;

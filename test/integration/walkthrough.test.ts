@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, requireServices } from './services.js';
 import { freePort } from '../support/stage-processes.js';
@@ -35,9 +36,25 @@ function bash(lines: readonly string[]): { status: number | null; stdout: string
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-afterAll(() => {
-  // A failed run must not leave five stages holding ports on a shared machine.
-  if (Object.keys(env).length > 0) bash(['bash deploy/local/stages.sh stop || true']);
+const database = `aiops_walk_${run}`;
+
+afterAll(async () => {
+  // A failed run must not leave five stages holding ports on a shared machine, nor its data.
+  if (Object.keys(env).length > 0) {
+    bash(['bash deploy/local/stages.sh stop || true']);
+    // The statement as the body: ClickHouse 18.16 refuses a POST without a Content-Length.
+    await fetch(`${clickhouseUrl()}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    const admin = new Kafka({ clientId: 'aiops-it-walkthrough', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    try {
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${database}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    } catch {
+      // Left-over topics under a unique prefix harm nobody; the broker may be gone already.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -53,7 +70,6 @@ describe.skipIf(!available.kafka || !available.clickhouse)('the README distribut
 
     const ingestPort = await freePort();
     const apiPort = await freePort();
-    const database = `aiops_walk_${run}`;
     env = {
       ...process.env,
       AIOPS_KAFKA_BROKERS: kafkaBrokers().join(','),

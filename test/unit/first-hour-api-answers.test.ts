@@ -89,3 +89,18 @@ describe('process metrics', () => {
     expect(text).not.toMatch(/aiops_process_process_|aiops_process_nodejs_/);
   });
 });
+
+describe('learned topology edges', () => {
+  it('move lastSeenAt forward with later calls once the refresh interval has passed', async () => {
+    const { TenantTopology, REFRESH_INTERVAL_MS } = await import('../../correlator/tenant-topology.js');
+    const T0 = Date.UTC(2026, 0, 1);
+    const edge = (ts: number) => ({ id: `e${ts}`, tenant: 'default', ts, from: 'web', to: 'db', source: 'traces' as const, count: 1, evidence: 'GET /' });
+    const t = new TenantTopology('default', null);
+    t.observe(edge(T0));
+    expect(t.due(T0)?.edges).toEqual([{ from: 'web', to: 'db', source: 'traces', lastSeenAt: T0 }]);
+    t.observe(edge(T0 + 120_000));
+    expect(t.due(T0 + 120_000)).toBeUndefined();
+    expect(REFRESH_INTERVAL_MS).toBeLessThanOrEqual(300_000);
+    expect(t.due(T0 + REFRESH_INTERVAL_MS)?.edges).toEqual([{ from: 'web', to: 'db', source: 'traces', lastSeenAt: T0 + 120_000 }]);
+  });
+});

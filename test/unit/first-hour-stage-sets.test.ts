@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SHOP_TOPOLOGY } from '../../demo/shop-topology.js';
 import { parseStageList, planStart } from '../../cli/commands/stages.js';
 import { STAGES } from '../../cli/stage-registry.js';
+import { STAGE_CATALOGUE } from '../../cli/stage-catalogue.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { defaultOpsPort, STAGE_OPS_PORTS } from '../../platform/runtime/ops-ports.js';
 import { roleOf, STAGE_NAMES, type StageName } from '../../platform/runtime/stage.js';
@@ -62,6 +63,7 @@ describe('aiops start --stages', () => {
     expect(roleOf(['ingest', 'detect'])).toBe('detect-ingest');
     expect(roleOf(['sink'])).toBe('sink');
     expect(roleOf([...STAGE_NAMES])).toBe('all');
+    expect(STAGE_NAMES).toEqual(STAGE_CATALOGUE.map((s) => s.name));
   });
 
   it('is in `aiops start --help`, with the stage names and the runner script', () => {
