@@ -40,8 +40,13 @@ async function post(url: string, rows: readonly unknown[], headers: Record<strin
   }
 }
 
+/** The incident is printed once its version held for this many polls POLL_MS apart. */
+const POLL_MS = 2_000;
+const SETTLED_POLLS = 5;
+
 interface IncidentSummary {
   id: string;
+  version: number;
   title: string;
   openedAt: number;
   rootCauses: Array<{ service: string; score: number }>;
@@ -104,21 +109,28 @@ export function registerReplay(program: Command): void {
       process.stdout.write(`sent ${sent} records (${scenario.minutes} minutes of the demo shop) to ${ingest} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.fault} fault injected into ${scenario.target} at ${new Date(scenario.faultAt).toISOString()}\n`);
       if (wait === 0) return;
 
-      // The incident opens within the fault window, once the sink and correlator have caught up.
+      // The incident opens within the fault window once the sink and correlator have caught up,
+      // and its ranking moves while later anomalies join: print it once it stopped changing.
       const deadline = Date.now() + wait * 1000;
       const from = scenario.faultAt - 10 * 60_000;
       const to = scenario.faultAt + spec.faultMinutes * 60_000;
+      let last: IncidentSummary | undefined;
+      let sameFor = 0;
       for (;;) {
         const incident = await incidentIn(api, headers, from, to).catch(() => undefined);
-        if (incident) {
-          const causes = incident.rootCauses.slice(0, 3).map((c) => c.service).join(', ');
-          process.stdout.write(`incident ${incident.id}: ${incident.title}\n  probable root causes: ${causes || 'none ranked'} (injected: ${scenario.target})\n  ${api}/v1/incidents/${incident.id}\n`);
+        const same = incident !== undefined && last !== undefined && incident.id === last.id && incident.version === last.version;
+        sameFor = same ? sameFor + 1 : 0;
+        last = incident ?? last;
+        const settled = sameFor >= SETTLED_POLLS;
+        if (last && (settled || Date.now() > deadline)) {
+          const causes = last.rootCauses.slice(0, 3).map((c) => c.service).join(', ');
+          process.stdout.write(`incident ${last.id}: ${last.title}${settled ? '' : ' (still changing)'}\n  probable root causes: ${causes || 'none ranked'} (injected: ${scenario.target})\n  ${api}/v1/incidents/${last.id}\n`);
           return;
         }
         if (Date.now() > deadline) {
           throw new AiopsError('NOT_FOUND', `No incident in the fault window at ${api}/v1/incidents after ${wait} s; check that detect, correlate and sink run on the same AIOPS_KAFKA_BROKERS and topic prefix (bash deploy/local/stages.sh status, and their logs).`);
         }
-        await new Promise((r) => setTimeout(r, 2000));
+        await new Promise((r) => setTimeout(r, POLL_MS));
       }
     });
 }
