@@ -1,5 +1,5 @@
 // The query API, built apart from listen() so tests drive it with inject().
-import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Store } from '../platform/store/store.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { AiopsError, isAiopsError } from '../platform/errors/aiops-error.js';
+import { errorBody } from '../platform/errors/error-body.js';
+import { type SchemaError, validationMessage } from './validation-message.js';
 import { authorize, authorizeMetrics, bindGrant, grantOf, KeyRing, legacyKeys, type AuthRealm, type KeySpec } from '../platform/auth/index.js';
 import {
   AnomalyListQuery, AnomalyPage, ErrorBody, FeedbackAccepted, FeedbackRequest, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
@@ -48,7 +50,8 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
 async function buildTyped(options: ApiOptions) {
   const { store, metrics } = options;
   const app = Fastify({
-    loggerInstance: options.logger.child({ stage: 'api' }), logController: new LogController({ disableRequestLogging: true }),
+    // The stage's logger already carries `stage`; a child adding it again printed it twice.
+    loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }),
     ...requestTimeoutOptions(options.requestTimeoutMs ?? 30_000),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
@@ -60,17 +63,25 @@ async function buildTyped(options: ApiOptions) {
   });
   app.addSchema(ErrorBody);
 
+  // Every error body is errorBody's {statusCode, code, message}, the same as ingest's.
+  const fail = (reply: FastifyReply, err: AiopsError) => reply.code(err.statusCode).send(errorBody(err));
   app.setErrorHandler((err: FastifyError | AiopsError, req, reply) => {
-    if (isAiopsError(err)) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
-    if ((err as FastifyError).validation) return reply.code(400).send({ code: 'VALIDATION_FAILED', message: err.message });
-    const status = (err as FastifyError).statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ code: 'BAD_REQUEST', message: err.message });
+    if (isAiopsError(err)) return fail(reply, err);
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const context = fe.validationContext ?? 'request';
+      const data = context === 'querystring' ? req.query : context === 'body' ? req.body : context === 'params' ? req.params : undefined;
+      return fail(reply, new AiopsError('VALIDATION_FAILED', validationMessage(context, fe.validation as SchemaError[], data)));
+    }
+    const status = fe.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ statusCode: status, code: 'BAD_REQUEST', message: fe.message });
     req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ code: 'INTERNAL', message: 'Internal error; see the server log.' });
+    return fail(reply, new AiopsError('INTERNAL', 'Internal error; see the server log.'));
   });
+  app.setNotFoundHandler((req, reply) => fail(reply, new AiopsError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}; the endpoints are in /openapi.json and the README "Query API".`)));
 
   const ring = apiKeyRing(options);
-  const open = new Set(['/healthz', '/readyz', '/', '/openapi.json']);
+  const open = new Set(['/healthz', '/readyz', '/', '/openapi.json', '/favicon.ico']);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     try {
@@ -134,8 +145,12 @@ async function buildTyped(options: ApiOptions) {
     items: await store.listServices(tenantOf(req)),
   }));
 
-  app.get('/v1/topology', { schema: { summary: 'The current service topology', response: { 200: TopologyBody, ...errors } } }, async (req) =>
-    store.getTopology(tenantOf(req)));
+  // A tenant with no topology yet (no file, no learned call) gets an empty one at version 0, not
+  // `null`: clients and the dashboard read one shape, and "none" is not an error.
+  app.get('/v1/topology', { schema: { summary: 'The current service topology (version 0, no services or edges, when there is none yet)', response: { 200: TopologyBody, ...errors } } }, async (req) => {
+    const tenant = tenantOf(req);
+    return (await store.getTopology(tenant)) ?? { tenant, version: 0, services: [], edges: [] };
+  });
 
   app.post('/v1/feedback', {
     schema: {
@@ -186,6 +201,8 @@ async function buildTyped(options: ApiOptions) {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  // Browsers ask for it with every dashboard load; there is none, and "none" is not a 404 in the log.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.code(204).send());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
   return app;

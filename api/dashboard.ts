@@ -71,7 +71,7 @@ async function show(id) {
 async function showTopology() {
   try {
     const t = await get('/v1/topology');
-    if (!t) { $('detail').innerHTML = '<h3>Topology</h3><p>No topology yet: set AIOPS_TOPOLOGY_FILE, or send traces (OTLP /v1/traces) or service-graph metrics.</p>'; return; }
+    if (!t || (t.services.length === 0 && t.edges.length === 0)) { $('detail').innerHTML = '<h3>Topology</h3><p>No topology yet: set AIOPS_TOPOLOGY_FILE, or send traces (OTLP /v1/traces) or service-graph metrics.</p>'; return; }
     const owner = new Map(t.services.map((s) => [s.name, s]));
     const who = (n) => { const s = owner.get(n); return s && (s.team || s.owner) ? ' <small>(' + esc([s.team, s.owner].filter(Boolean).join(', ')) + ')</small>' : ''; };
     const rows = t.edges.slice().sort((a, b) => (a.from + a.to).localeCompare(b.from + b.to)).map((e) => '<tr><td>' + esc(e.from) + who(e.from) + '</td><td>' + esc(e.to) + who(e.to) + '</td><td>' + esc(e.source || 'config') + '</td><td>' + (e.lastSeenAt ? new Date(e.lastSeenAt).toISOString() : '') + '</td></tr>').join('');

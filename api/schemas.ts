@@ -2,7 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { Alert, Anomaly, Feedback, FeedbackKind, Incident, Topology } from '../platform/contracts/events.js';
 
-export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
+/** platform/errors/error-body.ts: the body of every error, on ingest too. */
+export const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() }, { $id: 'ErrorBody' });
 
 const Filter = Type.String({ maxLength: 8192 });
 /**
@@ -50,7 +51,7 @@ export const ServiceList = Type.Object({
     lastAnomalyAt: Type.Union([Type.Number(), Type.Null()], { description: 'Opening time of the newest episode.' }),
   })),
 });
-export const TopologyBody = Type.Union([Topology, Type.Null()]);
+export const TopologyBody = Topology;
 
 const Ms = Type.Integer({ minimum: 0, maximum: 32503680000000, description: 'Milliseconds since the Unix epoch' });
 /**

@@ -8,8 +8,12 @@ import { TopologyGraph } from './topology-graph.js';
 
 /** Learned edges not observed for this long (event time, against the newest learned edge) leave the topology. */
 export const LEARNED_EDGE_TTL_MS = 7 * 86_400_000;
-/** Learned edges only refreshed (no new edge) are republished at most this often. */
-const REFRESH_INTERVAL_MS = 3_600_000;
+/**
+ * Learned edges only refreshed (no new edge) are republished at most this often: each publish is a
+ * stored topology version, so not with every span, but often enough that `lastSeenAt` in the API
+ * follows the traffic (an hour left it at the first sample through a user's first session).
+ */
+export const REFRESH_INTERVAL_MS = 300_000;
 
 function edgeKey(from: string, to: string): string {
   return `${from}\u001f${to}`;

@@ -88,7 +88,7 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
     }
     ctx.logger.error({ err, url: req.url }, 'ingest request failed');
     ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'internal' });
-    return reply.code(500).send({ statusCode: 500, code: 'INTERNAL', message: 'The request failed inside ingest; see the server log.' });
+    return sendError(reply, new AiopsError('INTERNAL', 'The request failed inside ingest; see the server log.'));
   });
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new AiopsError('NOT_FOUND', `No ingest route ${req.method} ${req.url.split('?')[0]}; see the ingest endpoints in the README.`)),

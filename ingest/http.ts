@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AiopsError } from '../platform/errors/aiops-error.js';
+import { errorBody } from '../platform/errors/error-body.js';
 
 /** The media type without parameters, lower-cased ('' when absent). */
 export function mediaType(req: FastifyRequest): string {
@@ -87,5 +88,5 @@ export function rawBody(req: FastifyRequest): Buffer {
 export function sendError(reply: FastifyReply, err: AiopsError, extra: Record<string, unknown> = {}): FastifyReply {
   const retry = err.details?.retryAfterSeconds;
   if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
-  return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, message: err.message, ...extra });
+  return reply.code(err.statusCode).send({ ...errorBody(err), ...extra });
 }

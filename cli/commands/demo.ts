@@ -30,7 +30,8 @@ function render(r: ScenarioResult): string {
   lines.push(`   incident ${i.id}: ${i.title}`);
   lines.push(`   ${i.anomalyCount} anomaly episodes folded into one incident; affected: ${i.services.join(', ')}`);
   lines.push(`   user-facing impact: ${i.userFacing.join(', ') || 'none'}`);
-  lines.push('   probable root causes:');
+  // Scores are relative (README "Quick start"): evidence minus a victim penalty, so they go below 0.
+  lines.push('   probable root causes (score: weighted evidence minus up to 0.35 when a dependency was hit first; only the order matters, below 0 is not "ruled out"):');
   for (const c of i.rootCauses.slice(0, 3)) {
     lines.push(`   ${c.rank}. ${c.service}  (score ${c.score})  path: ${c.path.join(' -> ')}`);
     for (const reason of c.reasons) lines.push(`        - ${reason}`);

@@ -4,6 +4,7 @@ import { registerBench } from './bench/index.js';
 import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
 import { registerMigrate } from './migrate.js';
+import { registerReplay } from './replay.js';
 import { registerTemplates } from './templates.js';
 import { registerTrainSessions } from './train-sessions.js';
 
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerStageCommands(program);
   registerMigrate(program);
   registerDemo(program);
+  registerReplay(program);
   registerBench(program);
   registerTemplates(program);
   registerTrainSessions(program);

@@ -1,11 +1,11 @@
-// `aiops start` runs every stage in one process; `aiops ingest|detect|correlate|sink|api`
-// runs one stage (the distributed mode); `aiops config` lists or resolves the configuration.
-import type { Command } from 'commander';
+// `aiops start` runs every stage (or those --stages names) in one process; `aiops ingest|detect|
+// correlate|sink|api` runs one stage (the distributed mode) (`aiops migrate` is in migrate.ts).
+import { InvalidArgumentError, type Command } from 'commander';
 import { type AiopsConfig, loadConfig, variablesMarkdown } from '../../platform/config/config.js';
 import { unknownVariableMessage, unknownVariables } from '../../platform/config/unknown-vars.js';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { defaultOpsPort, STAGE_OPS_PORTS } from '../../platform/runtime/ops-ports.js';
-import type { StageName } from '../../platform/runtime/stage.js';
+import { roleOf, STAGE_NAMES, type StageName } from '../../platform/runtime/stage.js';
 import { STAGE_CATALOGUE, loadStageModules } from '../stage-catalogue.js';
 
 export interface StartWarning {
@@ -20,8 +20,9 @@ export interface StartPlan {
 }
 
 /**
- * The configuration for running `modules` and what to warn about. A single stage gets its own
- * ops port and must be on Kafka: on the in-process bus its records would reach no other stage.
+ * The configuration for running `modules` in one process and what to warn about. The process
+ * gets one ops port (the lowest of its stages', see ops-ports.ts), and a process that runs only
+ * some of the stages must be on Kafka: on the in-process bus its records would reach no other stage.
  */
 export function planStart(modules: ReadonlyArray<{ name: StageName }>, env: Record<string, string | undefined>, options: { embedded?: boolean } = {}): StartPlan {
   const names = modules.map((m) => m.name);
@@ -30,21 +31,33 @@ export function planStart(modules: ReadonlyArray<{ name: StageName }>, env: Reco
     msg: unknownVariableMessage(u),
     fields: { variable: u.name, ...(u.suggestion ? { suggestion: u.suggestion } : {}) },
   }));
-  const alone = modules.length === 1 ? modules[0]!.name : undefined;
-  if (alone && config.bus === 'memory') {
+  const partial = STAGE_NAMES.some((n) => !names.includes(n));
+  if (partial && config.bus === 'memory') {
+    const role = roleOf(names);
+    const command = names.length === 1 ? `aiops ${names[0]}` : `aiops start --stages ${names.join(',')}`;
     if (!options.embedded) {
       throw new AiopsError(
         'DISTRIBUTED_BUS_REQUIRED',
-        `\`aiops ${alone}\` runs one stage of the distributed mode, and on the in-process bus its records reach no other process: set AIOPS_KAFKA_BROKERS (e.g. 127.0.0.1:9092), pass --embedded to run it alone on purpose, or use \`aiops start\` for every stage in one process.`,
-        { stage: alone, variable: 'AIOPS_KAFKA_BROKERS' },
+        `\`${command}\` runs part of the distributed mode, and on the in-process bus its records reach no other process: set AIOPS_KAFKA_BROKERS (e.g. 127.0.0.1:9092), pass --embedded to run it alone on purpose, or use \`aiops start\` for every stage in one process.`,
+        { stages: names, variable: 'AIOPS_KAFKA_BROKERS' },
       );
     }
     warnings.push({
-      msg: `--embedded: the ${alone} stage runs on an in-process bus; nothing it publishes leaves this process and nothing from other processes reaches it`,
+      msg: `--embedded: ${names.length === 1 ? `the ${role} stage runs` : `the stages ${names.join(', ')} run`} on an in-process bus; nothing published leaves this process and nothing from other processes arrives`,
       fields: { bus: 'memory' },
     });
   }
   return { config, warnings };
+}
+
+/** `--stages ingest,detect`: known names, each once, in start order; commander prints the error. */
+export function parseStageList(value: string): StageName[] {
+  const asked = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = asked.filter((s) => !(STAGE_NAMES as readonly string[]).includes(s));
+  if (unknown.length > 0 || asked.length === 0) {
+    throw new InvalidArgumentError(`${unknown.length > 0 ? `unknown stage ${unknown.join(', ')}` : 'no stage named'}; the stages are ${STAGE_NAMES.join(', ')} (comma-separated, e.g. --stages ingest,detect).`);
+  }
+  return STAGE_CATALOGUE.map((s) => s.name).filter((n) => asked.includes(n));
 }
 
 const STOP_DEADLINE_MS = 9_000;
@@ -59,7 +72,7 @@ async function runUntilSignal(names: readonly StageName[], options: { embedded?:
     import('../../platform/telemetry/logger.js'),
     import('../../platform/runtime/port-in-use.js'),
   ]);
-  const logger = createLogger(config.logLevel, { role: modules.length === 1 ? modules[0]!.name : 'all' });
+  const logger = createLogger(config.logLevel, { role: roleOf(names) });
   for (const w of warnings) logger.warn(w.fields, w.msg);
   let pipeline: Awaited<ReturnType<typeof runStages>>;
   try {
@@ -104,9 +117,17 @@ const ENV_HELP = '\nConfiguration comes from AIOPS_* environment variables; `aio
 export function registerStageCommands(program: Command): void {
   program
     .command('start')
-    .description('Run every stage in one process (embedded defaults: in-process bus, DuckDB under AIOPS_DATA_DIR).')
-    .addHelpText('after', `${ENV_HELP}\nOne process, one port each for ingest (AIOPS_INGEST_PORT, 4318) and the API (AIOPS_API_PORT, 8080).`)
-    .action(async () => runUntilSignal(STAGE_CATALOGUE.map((m) => m.name)));
+    .description('Run a set of stages in one process: every stage by default (embedded: in-process bus, DuckDB under AIOPS_DATA_DIR), or those --stages names.')
+    .option('--stages <list>', `comma-separated stages to run in this process (${STAGE_NAMES.join(', ')}); default all`, parseStageList)
+    .option('--embedded', 'with --stages, run on an in-process bus without AIOPS_KAFKA_BROKERS (nothing reaches other processes; a warning is logged)')
+    .addHelpText(
+      'after',
+      `${ENV_HELP}\nEvery stage: one process, one port each for ingest (AIOPS_INGEST_PORT, 4318) and the API (AIOPS_API_PORT, 8080); nothing else is needed.` +
+        `\nSome stages (--stages detect,correlate): the distributed mode, so AIOPS_KAFKA_BROKERS and AIOPS_CLICKHOUSE_URL must be set (or --embedded given).` +
+        `\nA process without ingest or api serves /metrics, /healthz and /readyz on one ops port, the lowest of its stages' (${Object.entries(STAGE_OPS_PORTS).map(([n, p]) => `${n} ${p}`).join(', ')}; AIOPS_OPS_PORT overrides, 0 disables).` +
+        `\nbash deploy/local/stages.sh start|stop|status runs the five stages as separate processes (README "Distributed mode").`,
+    )
+    .action(async (opts: { stages?: StageName[]; embedded?: boolean }) => runUntilSignal(opts.stages ?? STAGE_CATALOGUE.map((m) => m.name), opts));
 
   for (const m of STAGE_CATALOGUE) {
     program

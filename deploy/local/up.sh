@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the local Kafka + ClickHouse used by the integration tests and `AIOPS_MODE=distributed` runs.
+# Start the local Kafka + ClickHouse used by the integration tests and the distributed mode.
 # Installs what is missing (Kafka jars from Maven Central, clickhouse-server from Debian), starts both, waits
 # until they serve requests. Idempotent: a second run returns in well under a second.
 #

@@ -20,12 +20,26 @@ export interface KafkaBusOptions {
   connectTimeoutMs?: number;
 }
 
-function kafkaLogCreator(logger: Logger) {
+/**
+ * The producer is idempotent with bounded retries on purpose: a publish must fail within ingest's
+ * timeout (503, the client retries; records carry stable ids, so the sink stores a retry once)
+ * rather than retry for ever and pile up sends while Kafka is down. kafkajs warns about that
+ * choice at every start; it is a decision, not news, so it goes to debug.
+ */
+const DELIBERATE = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
+/**
+ * kafkajs logs every failed connection attempt as an error. While connecting at start those
+ * attempts end in one KAFKA_UNREACHABLE (with the last cause), so they go to debug; once
+ * connected, kafkajs' errors and warnings are the log's.
+ */
+function kafkaLogCreator(logger: Logger, connecting: () => boolean) {
   return () => (entry: LogEntry) => {
     const { message, ...rest } = entry.log;
     const ctx = { component: 'kafkajs', namespace: entry.namespace, ...rest };
-    if (entry.level <= logLevel.ERROR) logger.error(ctx, message);
-    else if (entry.level === logLevel.WARN) logger.warn(ctx, message);
+    if (entry.level > logLevel.WARN || DELIBERATE.has(message) || connecting()) logger.debug(ctx, message);
+    else if (entry.level <= logLevel.ERROR) logger.error(ctx, message);
+    else logger.warn(ctx, message);
   };
 }
 
@@ -37,6 +51,7 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<Consumer>();
 
   private readonly prefix: string;
+  private connecting = true;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.prefix = options.topicPrefix ?? '';
@@ -45,7 +60,7 @@ export class KafkaBus implements Bus {
       brokers: options.brokers,
       connectionTimeout: options.connectTimeoutMs ?? 3_000,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger),
+      logCreator: kafkaLogCreator(options.logger, () => this.connecting),
       retry: { retries: 5, initialRetryTime: 200 },
     });
   }
@@ -62,6 +77,7 @@ export class KafkaBus implements Bus {
         allowAutoTopicCreation: false,
       });
       await this.producer.connect();
+      this.connecting = false;
     } catch (err) {
       await this.close().catch(() => {});
       throw new AiopsError(

@@ -73,7 +73,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
   { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
   { name: 'AIOPS_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by the query API, each opening every tenant with the read and feedback scopes; empty (and no AIOPS_KEYS_FILE) disables auth.' },
-  { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of stages without their own HTTP server (detect, correlate, sink); 0 disables it. A stage run alone defaults to its own: detect 9465, correlate 9466, sink 9467.' },
+  { name: 'AIOPS_OPS_PORT', default: '9464', description: 'Port for /metrics, /healthz and /readyz of a process without ingest or api (those serve them on their own port); 0 disables it. A process running some stages defaults to the lowest of theirs: ingest 9464, detect 9465, correlate 9466, sink 9467, api 9468.' },
   { name: 'AIOPS_TOPOLOGY_FILE', default: '', description: 'JSON topology file (services, dependency edges, owners) published at start.' },
   { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
   { name: 'AIOPS_CORRELATOR_MIN_ANOMALIES', default: '3', description: 'Anomalies an incident needs before it is published.' },

@@ -35,7 +35,8 @@ export const ERROR_CATALOGUE = {
   TENANT_RATE_LIMITED: { status: 429, message: 'The tenant is over its ingest rate (records or bytes per second); retry after the time in Retry-After.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time (AIOPS_REQUEST_TIMEOUT_MS); send the body faster or in smaller parts.' },
   PORT_IN_USE: { status: 500, message: 'A port the process listens on is already in use; stop the other process or set the variable the message names to a free port.' },
-  DISTRIBUTED_BUS_REQUIRED: { status: 500, message: 'A stage run alone needs the Kafka bus: set AIOPS_KAFKA_BROKERS, or pass --embedded for an in-process bus no other process shares.' },
+  INTERNAL: { status: 500, message: 'The request failed inside the server; the server log has the cause.' },
+  DISTRIBUTED_BUS_REQUIRED: { status: 500, message: 'A process running some of the stages needs the Kafka bus: set AIOPS_KAFKA_BROKERS, or pass --embedded for an in-process bus no other process shares.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

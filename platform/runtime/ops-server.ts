@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { authorizeMetrics, KeyRing } from '../auth/index.js';
 import { isAiopsError } from '../errors/aiops-error.js';
+import { errorBody } from '../errors/error-body.js';
 import { isAddressInUse, portInUseError } from './port-in-use.js';
 import type { StageName } from './stage.js';
 
@@ -18,7 +19,7 @@ export async function startOpsServer(host: string, port: number, registry: Regis
     } catch (err) {
       if (!isAiopsError(err)) throw err;
       if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', String(err.details?.wwwAuthenticate ?? 'Bearer'));
-      return reply.code(err.statusCode).send({ code: err.code, message: err.message });
+      return reply.code(err.statusCode).send(errorBody(err));
     }
   });
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type PipelineMetrics } from '../telemetry/metrics.js';
 import { startOpsServer } from './ops-server.js';
 import { opsKeyRing } from '../auth/index.js';
-import type { RunningStage, StageModule } from './stage.js';
+import { roleOf, type RunningStage, type StageModule } from './stage.js';
 
 export interface Pipeline {
   bus: Bus;
@@ -40,7 +40,7 @@ function within(p: Promise<void>, ms: number): Promise<boolean> {
 }
 
 export async function runStages(modules: readonly StageModule[], config: AiopsConfig, options: RunOptions = {}): Promise<Pipeline> {
-  const role = modules.length === 1 ? modules[0]!.name : 'all';
+  const role = roleOf(modules.map((m) => m.name));
   const logger = options.logger ?? createLogger(config.logLevel, { role });
   const metrics = createMetrics();
   const abort = new AbortController();

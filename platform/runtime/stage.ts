@@ -7,6 +7,12 @@ import type { Store } from '../store/store.js';
 import type { PipelineMetrics } from '../telemetry/metrics.js';
 
 export type StageName = 'ingest' | 'detect' | 'correlate' | 'sink' | 'api';
+export const STAGE_NAMES: readonly StageName[] = ['sink', 'correlate', 'detect', 'api', 'ingest'];
+
+/** How a process names itself in logs and Kafka client ids: `all`, or its stages (`detect-correlate`). */
+export function roleOf(names: readonly StageName[]): string {
+  return STAGE_NAMES.every((n) => names.includes(n)) ? 'all' : STAGE_NAMES.filter((n) => names.includes(n)).join('-');
+}
 
 export interface StageContext {
   config: AiopsConfig;

@@ -2,7 +2,7 @@
 // no Map, DateTime64, TTL, codecs, LowCardinality or server-side parameters. Values go through
 // the one literal formatter (sql.ts); inserts name their columns; ReplacingMergeTree + FINAL
 // makes replays idempotent. With `cluster` set, the tables are sharded (clickhouse-cluster.ts).
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { AiopsError } from '../errors/aiops-error.js';
 import { CLUSTERS_QUERY, clusterDialect, clusterPartsQuery, localTable, unknownCluster } from './clickhouse-cluster.js';
 import { CLICKHOUSE_DIALECT, type Dialect } from './dialect.js';
@@ -33,6 +33,10 @@ function makeClient(o: ClickHouseOptions, database?: string): ClickHouseClient {
     // A write through a Distributed table returns once every shard has its rows, so a failed shard
     // fails the batch (and the sink retries it) instead of the rows waiting in a local queue.
     ...(o.cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
+    // The client's own logger writes multi-line text to stderr (a failed ping at start printed a
+    // stack before CLICKHOUSE_UNREACHABLE). Every failure also reaches us as a thrown error, which
+    // the store turns into a coded error and the stage logs as JSON, so the client stays quiet.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -15,7 +15,7 @@ export interface PipelineMetrics {
 
 export function createMetrics(defaultMetrics = true): PipelineMetrics {
   const registry = new Registry();
-  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'aiops_process_' });
+  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'aiops_' });
   const labels = ['stage', 'component'] as const;
   return {
     registry,

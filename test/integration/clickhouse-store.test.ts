@@ -1,5 +1,5 @@
 // The store and API contracts against the real ClickHouse server (18.16 in CI, 24+ for users).
-import { afterAll } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { ClickHouseStore } from '../../platform/store/clickhouse-store.js';
 import type { Store } from '../../platform/store/store.js';
 import { storeContract } from '../support/store-contract.js';
@@ -19,8 +19,9 @@ async function open(): Promise<Store> {
 }
 afterAll(async () => store?.close());
 
-if (available.clickhouse) {
+// describe.skipIf, not a bare `if`: without ClickHouse the file must still hold its tests (counted
+// as skipped), or vitest fails it with "No test suite found".
+describe.skipIf(!available.clickhouse)('ClickHouse store and API contracts', () => {
   storeContract('ClickHouse', open, 'it');
   apiContract('ClickHouse', open);
-}
-else console.warn('ClickHouse is not running: the ClickHouse store contract did not run (npm run services:up starts it).');
+});
