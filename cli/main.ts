@@ -9,11 +9,12 @@ program
   .description('AIOps analytics pipeline: ingest, detect, correlate, sink, query.')
   .version('0.1.0')
   .showHelpAfterError()
+  .addHelpText('after', '\nEach command lists its own options: aiops <command> --help')
   .exitOverride();
 
-registerCommands(program);
-
 try {
+  // Only the invoked command's module is imported (see commands/index.ts).
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -218,6 +218,23 @@ describe('aiops templates (CLI)', () => {
     expect(b.map((o) => o.cluster)).toEqual(a.map((o) => o.cluster));
   });
 
+  it('without --out, counts the lines of every final template, most frequent first, as the labels do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-cli-'));
+    const lines = syntheticStream(3000, 5);
+    writeFileSync(join(dir, 'in.log'), `${lines.join('\n')}\n`);
+    const counted = runTemplates({ in: join(dir, 'in.log') });
+    runTemplates({ in: join(dir, 'in.log'), out: join(dir, 'a.jsonl') });
+    const perCluster = new Map<string, number>();
+    for (const l of readFileSync(join(dir, 'a.jsonl'), 'utf8').trimEnd().split('\n')) {
+      const o = JSON.parse(l) as { cluster: string };
+      perCluster.set(o.cluster, (perCluster.get(o.cluster) ?? 0) + 1);
+    }
+    expect(counted.lines).toBe(3000);
+    expect(new Map(counted.templates.map((t) => [t.cluster, t.lines]))).toEqual(perCluster);
+    expect(counted.templates.map((t) => t.lines)).toEqual([...perCluster.values()].sort((a, b) => b - a));
+    expect(counted.templates.length).toBeGreaterThan(1);
+  });
+
   it('fails with a clear error on a missing input', () => {
     expect(() => runTemplates({ in: '/nonexistent/x.log', out: join(tmpdir(), 'x.jsonl') })).toThrow(/input file not found/);
   });
