@@ -3,6 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 
+// `aiops templates --in big.log | head`: a reader that stops early is a normal end, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const program = new Command();
 program
   .name('aiops')

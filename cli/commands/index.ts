@@ -17,10 +17,13 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     summaries: {
       start: 'Run every stage in one process (embedded defaults: in-process bus, DuckDB under AIOPS_DATA_DIR).',
       ...Object.fromEntries(STAGE_CATALOGUE.map((m) => [m.name, `Run only the ${m.name} stage: ${m.description}`])),
-      migrate: 'Apply pending store migrations (also done at start) and print what was applied.',
       config: 'Print the configuration variables, or the resolved configuration with --resolved.',
     },
     load: async () => (await import('./stages.js')).registerStageCommands,
+  },
+  {
+    summaries: { migrate: 'Apply pending store migrations (also done at start) and print what was applied; --cluster for the sharded ClickHouse layout.' },
+    load: async () => (await import('./migrate.js')).registerMigrate,
   },
   {
     summaries: { demo: 'Replay bundled fault scenarios through the embedded pipeline and print each incident with its ranked root causes.' },

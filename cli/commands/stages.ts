@@ -1,5 +1,5 @@
 // `aiops start` runs every stage in one process; `aiops ingest|detect|correlate|sink|api`
-// runs one stage (the distributed mode); `aiops migrate` applies store migrations.
+// runs one stage (the distributed mode); `aiops config` lists or resolves the configuration.
 import type { Command } from 'commander';
 import { type AiopsConfig, loadConfig, variablesMarkdown } from '../../platform/config/config.js';
 import { unknownVariableMessage, unknownVariables } from '../../platform/config/unknown-vars.js';
@@ -122,22 +122,6 @@ export function registerStageCommands(program: Command): void {
       )
       .action(async (opts: { embedded?: boolean }) => runUntilSignal([m.name], opts));
   }
-
-  program
-    .command('migrate')
-    .description('Apply pending store migrations (also done at start) and print what was applied.')
-    .addHelpText('after', ENV_HELP)
-    .action(async () => {
-      const config = loadConfig();
-      const { openStore } = await import('../../platform/store/open-store.js');
-      const store = await openStore(config);
-      try {
-        const applied = await store.migrate();
-        process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'store schema is up to date\n');
-      } finally {
-        await store.close();
-      }
-    });
 
   program
     .command('config')

@@ -13,7 +13,8 @@ export interface AiopsConfig {
   dataDir: string;
   logLevel: string;
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; topicPrefix: string };
-  clickhouse: { url: string; database: string; username: string; password: string };
+  /** cluster: a cluster of the server's remote_servers; set, the tables are sharded (local + Distributed). */
+  clickhouse: { url: string; database: string; username: string; password: string; cluster?: string };
   ingest: {
     host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number;
     /** Per-record and per-tenant limits (ingest/limits.ts); absent fields take the defaults there. */
@@ -61,6 +62,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_CLICKHOUSE_DATABASE', default: 'aiops', description: 'ClickHouse database; created by `aiops migrate` when missing.' },
   { name: 'AIOPS_CLICKHOUSE_USER', default: 'default', description: 'ClickHouse user.' },
   { name: 'AIOPS_CLICKHOUSE_PASSWORD', default: '', description: 'ClickHouse password.' },
+  { name: 'AIOPS_CLICKHOUSE_CLUSTER', default: '', description: 'A cluster from the server\'s `remote_servers`: `aiops migrate` creates sharded tables (`<table>_local` on every shard, a `Distributed` table under each name, ON CLUSTER DDL) and the store reads and writes through the Distributed tables. Unset: plain tables on one server.' },
   { name: 'AIOPS_INGEST_HOST', default: '127.0.0.1', description: 'Address the ingest receivers listen on.' },
   { name: 'AIOPS_INGEST_PORT', default: '4318', description: 'HTTP port of the ingest receivers (OTLP/HTTP default port).' },
   { name: 'AIOPS_INGEST_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by ingest, each opening every tenant with the ingest scope; empty (and no AIOPS_KEYS_FILE) accepts unauthenticated requests.' },
@@ -192,6 +194,9 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) problems.push(`AIOPS_KAFKA_TOPIC_PREFIX: only A-Z a-z 0-9 . _ - are allowed in topic names, got ${JSON.stringify(topicPrefix)}`);
   const database = get('AIOPS_CLICKHOUSE_DATABASE') ?? 'aiops';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) problems.push(`AIOPS_CLICKHOUSE_DATABASE: must be an identifier, got ${JSON.stringify(database)}`);
+  const chCluster = get('AIOPS_CLICKHOUSE_CLUSTER');
+  if (chCluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(chCluster)) problems.push(`AIOPS_CLICKHOUSE_CLUSTER: must be a cluster name from the server's remote_servers (an identifier), got ${JSON.stringify(chCluster)}`);
+  if (chCluster !== undefined && store !== 'clickhouse') problems.push(`AIOPS_CLICKHOUSE_CLUSTER: shards ClickHouse tables, but the store is ${store}; set AIOPS_CLICKHOUSE_URL (or AIOPS_STORE=clickhouse), or unset it`);
   const logLevel = oneOf('AIOPS_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
 
   const keysFile = get('AIOPS_KEYS_FILE');
@@ -218,6 +223,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
       database,
       username: get('AIOPS_CLICKHOUSE_USER') ?? 'default',
       password: get('AIOPS_CLICKHOUSE_PASSWORD') ?? '',
+      ...(chCluster !== undefined ? { cluster: chCluster } : {}),
     },
     ingest: {
       host: get('AIOPS_INGEST_HOST') ?? '127.0.0.1',

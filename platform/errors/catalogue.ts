@@ -4,6 +4,7 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid; fix the variables listed and start again.' },
   KAFKA_UNREACHABLE: { status: 503, message: 'Kafka is unreachable; check AIOPS_KAFKA_BROKERS and that the brokers are running.' },
   CLICKHOUSE_UNREACHABLE: { status: 503, message: 'ClickHouse is unreachable; check AIOPS_CLICKHOUSE_URL and that the server is running.' },
+  CLICKHOUSE_CLUSTER_UNKNOWN: { status: 500, message: 'AIOPS_CLICKHOUSE_CLUSTER names a cluster the ClickHouse server does not define in remote_servers; fix the name or the server config.' },
   STORE_QUERY_FAILED: { status: 500, message: 'A store query failed; see the server log for the statement and cause.' },
   MIGRATION_FAILED: { status: 500, message: 'A schema migration failed; the store is left at the last applied version.' },
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },

@@ -1,10 +1,11 @@
 // The distributed store on ClickHouse via @clickhouse/client. SQL runs on 18.16 and 24+:
 // no Map, DateTime64, TTL, codecs, LowCardinality or server-side parameters. Values go through
 // the one literal formatter (sql.ts); inserts name their columns; ReplacingMergeTree + FINAL
-// makes replays idempotent.
+// makes replays idempotent. With `cluster` set, the tables are sharded (clickhouse-cluster.ts).
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { AiopsError } from '../errors/aiops-error.js';
-import { CLICKHOUSE_DIALECT } from './dialect.js';
+import { CLUSTERS_QUERY, clusterDialect, clusterPartsQuery, localTable, unknownCluster } from './clickhouse-cluster.js';
+import { CLICKHOUSE_DIALECT, type Dialect } from './dialect.js';
 import { SqlStore } from './sql-store.js';
 import { ident, renderClickHouse, sql, val, type SqlFragment } from './sql.js';
 import type { RetentionPass, RetentionTable } from './retention.js';
@@ -15,6 +16,8 @@ export interface ClickHouseOptions {
   database: string;
   username: string;
   password: string;
+  /** A cluster of the server's remote_servers: tables are local per shard behind Distributed ones. */
+  cluster?: string;
 }
 
 function makeClient(o: ClickHouseOptions, database?: string): ClickHouseClient {
@@ -27,17 +30,46 @@ function makeClient(o: ClickHouseOptions, database?: string): ClickHouseClient {
     compression: { request: false, response: false },
     request_timeout: 30_000,
     application: 'aiops',
+    // A write through a Distributed table returns once every shard has its rows, so a failed shard
+    // fails the batch (and the sink retries it) instead of the rows waiting in a local queue.
+    ...(o.cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
   });
 }
 
 export class ClickHouseStore extends SqlStore {
   readonly kind = 'clickhouse' as const;
-  protected readonly dialect = CLICKHOUSE_DIALECT;
+  protected readonly dialect: Dialect;
   private readonly client: ClickHouseClient;
+  private clusterChecked = false;
 
   constructor(private readonly options: ClickHouseOptions) {
     super();
+    if (options.cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.cluster)) {
+      throw new AiopsError('CONFIG_INVALID', `AIOPS_CLICKHOUSE_CLUSTER: must be an identifier, got ${JSON.stringify(options.cluster)}`);
+    }
+    this.dialect = options.cluster ? clusterDialect(options.cluster) : CLICKHOUSE_DIALECT;
     this.client = makeClient(options, options.database);
+  }
+
+  /**
+   * Fails with CLICKHOUSE_CLUSTER_UNKNOWN unless the server defines the configured cluster. Asks
+   * without a database: before the first migration the store's database does not exist yet.
+   */
+  private async checkCluster(): Promise<void> {
+    const cluster = this.options.cluster;
+    if (!cluster || this.clusterChecked) return;
+    const admin = makeClient(this.options);
+    let known: string[];
+    try {
+      const rs = await admin.query({ query: renderClickHouse(CLUSTERS_QUERY), format: 'JSONEachRow' });
+      known = (await rs.json<{ cluster: string }>()).map((r) => r.cluster);
+    } catch (err) {
+      throw this.unreachableOr(err, 'STORE_QUERY_FAILED', 'SELECT FROM system.clusters');
+    } finally {
+      await admin.close();
+    }
+    if (!known.includes(cluster)) throw unknownCluster(cluster, this.options.url, known);
+    this.clusterChecked = true;
   }
 
   protected get database(): string {
@@ -47,8 +79,11 @@ export class ClickHouseStore extends SqlStore {
   protected async prepare(): Promise<void> {
     const admin = makeClient(this.options);
     try {
-      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.options.database}` });
+      await this.checkCluster();
+      const onCluster = this.options.cluster ? ` ON CLUSTER ${this.options.cluster}` : '';
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.options.database}${onCluster}` });
     } catch (err) {
+      if (err instanceof AiopsError) throw err;
       throw this.unreachableOr(err, 'MIGRATION_FAILED');
     } finally {
       await admin.close();
@@ -58,6 +93,7 @@ export class ClickHouseStore extends SqlStore {
   async ping(): Promise<void> {
     const r = await this.client.ping();
     if (!r.success) throw this.unreachableOr(r.error, 'CLICKHOUSE_UNREACHABLE');
+    await this.checkCluster();
     this.checkWritable();
   }
 
@@ -106,18 +142,22 @@ export class ClickHouseStore extends SqlStore {
   /**
    * Whole day partitions older than every tenant's retention are dropped (works on 18.16); rows
    * of tenants kept shorter than that are deleted by a mutation, issued only when such rows exist.
+   * On a cluster both act ON CLUSTER on the shards' local tables, and the parts come from every shard.
    */
   protected async expire(table: RetentionTable, groups: Array<{ where: SqlFragment; cutoff: number }>, allBefore: number | null): Promise<RetentionPass> {
     let dropped = 0;
     let deletes = 0;
-    const name = `${this.options.database}.${table}`;
+    const { database, cluster } = this.options;
+    const name = `${database}.${table}`;
+    // What ALTER acts on: the table itself, or on a cluster every shard's local table.
+    const target = cluster ? sql`${ident(`${database}.${localTable(table)}`)} ON CLUSTER ${ident(cluster)}` : sql`${ident(name)}`;
     if (allBefore !== null) {
       // Days that end before the cutoff; the partition key is the day column (a Date).
       const before = day(allBefore);
-      const parts = await this.query(sql`SELECT DISTINCT toString(max_date) AS d FROM system.parts
-        WHERE database = ${val.str(this.options.database)} AND table = ${val.str(table)} AND active AND max_date < toDate(${val.str(before)})`);
+      const parts = await this.query(cluster ? clusterPartsQuery(cluster, database, table, before) : sql`SELECT DISTINCT toString(max_date) AS d FROM system.parts
+        WHERE database = ${val.str(database)} AND table = ${val.str(table)} AND active AND max_date < toDate(${val.str(before)})`);
       for (const p of parts) {
-        await this.command(renderClickHouse(sql`ALTER TABLE ${ident(name)} DROP PARTITION ${val.str(String(p.d))}`));
+        await this.command(renderClickHouse(sql`ALTER TABLE ${target} DROP PARTITION ${val.str(String(p.d))}`));
         dropped++;
       }
     }
@@ -127,7 +167,7 @@ export class ClickHouseStore extends SqlStore {
       const where = sql`ts < ${val.int(g.cutoff)} AND ${g.where}`;
       const n = await this.query(sql`SELECT count() AS n FROM ${ident(name)} WHERE ${where}`);
       if (Number(n[0]?.n ?? 0) === 0) continue;
-      await this.command(renderClickHouse(sql`ALTER TABLE ${ident(name)} DELETE WHERE ${where}`));
+      await this.command(renderClickHouse(sql`ALTER TABLE ${target} DELETE WHERE ${where}`));
       deletes++;
     }
     return { table, removed: dropped + deletes, detail: `dropped ${dropped} day partitions, issued ${deletes} tenant deletes` };

@@ -15,11 +15,30 @@ export interface Dialect {
    */
   distinctById(columns: SqlFragment, table: SqlFragment, where: SqlFragment, orderBy: string, limit: SqlFragment): SqlFragment;
   has(haystack: SqlFragment, needle: SqlFragment): SqlFragment;
-  createTable(def: TableDef<never>, database: string | null): string;
+  /** The statements that create a table (a cluster needs two: the shards' local table and the Distributed one). */
+  createTable(def: TableDef<never>, database: string | null): string[];
 }
 
 const CH_TYPES: Record<ColumnType, string> = { string: 'String', int: 'Int64', float: 'Float64', strings: 'Array(String)', date: 'Date' };
 const DUCK_TYPES: Record<ColumnType, string> = { string: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE', strings: 'VARCHAR[]', date: 'DATE' };
+
+export interface ClickHouseTableOptions {
+  /** `ON CLUSTER <name>`: the DDL runs on every host of the cluster (distributed DDL). */
+  cluster?: string;
+  /** An engine clause in place of the table's ReplacingMergeTree, sort key and partitions (e.g. Distributed). */
+  engine?: string;
+}
+
+/** CREATE TABLE for ClickHouse: a ReplacingMergeTree by default, or the engine given. */
+export function clickhouseCreateTable(def: TableDef<never>, database: string | null, options: ClickHouseTableOptions = {}): string {
+  const cols = def.columns.map((c) => `${c.name} ${CH_TYPES[c.type]}`).join(', ');
+  const name = database ? `${database}.${def.name}` : def.name;
+  const onCluster = options.cluster ? ` ON CLUSTER ${options.cluster}` : '';
+  if (options.engine) return `CREATE TABLE IF NOT EXISTS ${name}${onCluster} (${cols}) ENGINE = ${options.engine}`;
+  const engine = def.version ? `ReplacingMergeTree(${def.version})` : 'ReplacingMergeTree()';
+  const partition = def.partitionBy ? ` PARTITION BY ${def.partitionBy}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${name}${onCluster} (${cols}) ENGINE = ${engine}${partition} ORDER BY (${def.orderBy.join(', ')})`;
+}
 
 export const CLICKHOUSE_DIALECT: Dialect = {
   name: 'clickhouse',
@@ -29,13 +48,7 @@ export const CLICKHOUSE_DIALECT: Dialect = {
   distinctById: (columns, table, where, orderBy, limit) =>
     sql`SELECT ${columns} FROM ${table} WHERE ${where} ORDER BY ${trusted(orderBy)} LIMIT 1 BY id LIMIT ${limit}`,
   has: (haystack, needle) => sql`has(${haystack}, ${needle})`,
-  createTable(def, database) {
-    const cols = def.columns.map((c) => `${c.name} ${CH_TYPES[c.type]}`).join(', ');
-    const engine = def.version ? `ReplacingMergeTree(${def.version})` : 'ReplacingMergeTree()';
-    const partition = def.partitionBy ? ` PARTITION BY ${def.partitionBy}` : '';
-    const name = database ? `${database}.${def.name}` : def.name;
-    return `CREATE TABLE IF NOT EXISTS ${name} (${cols}) ENGINE = ${engine}${partition} ORDER BY (${def.orderBy.join(', ')})`;
-  },
+  createTable: (def, database) => [clickhouseCreateTable(def, database)],
 };
 
 export const DUCKDB_DIALECT: Dialect = {
@@ -49,6 +62,6 @@ export const DUCKDB_DIALECT: Dialect = {
   createTable(def) {
     const cols = def.columns.map((c) => `${c.name} ${DUCK_TYPES[c.type]} NOT NULL`).join(', ');
     const key = def.appendOnly ? '' : `, PRIMARY KEY (${def.key.join(', ')})`;
-    return `CREATE TABLE IF NOT EXISTS ${def.name} (${cols}${key})`;
+    return [`CREATE TABLE IF NOT EXISTS ${def.name} (${cols}${key})`];
   },
 };

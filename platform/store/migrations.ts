@@ -27,7 +27,7 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: '0001_initial_tables',
     // The 0001 layout: the anomalies table as it was before 0002 (ALL_TABLES has today's).
-    statements: (d, db) => ALL_TABLES.map((t) => d.createTable(t === (ANOMALIES as TableDef<unknown>) ? ANOMALIES_0001 : t, db)),
+    statements: (d, db) => ALL_TABLES.flatMap((t) => d.createTable(t === (ANOMALIES as TableDef<unknown>) ? ANOMALIES_0001 : t, db)),
   },
   {
     // Idempotent, and safe when every stage migrates at start at once: the copy only adds rows
@@ -40,7 +40,7 @@ export const MIGRATIONS: Migration[] = [
       const added = ANOMALIES.columns.map((c) => c.name).filter((n) => episodeColumns.has(n));
       const insert = d.name === 'duckdb' ? 'INSERT OR IGNORE INTO' : 'INSERT INTO';
       return [
-        d.createTable(ANOMALIES as unknown as TableDef<never>, db),
+        ...d.createTable(ANOMALIES as unknown as TableDef<never>, db),
         `${insert} ${q(ANOMALIES.name)} (${[...old, ...added].join(', ')}) SELECT ${[...old, ...added.map((n) => EPISODE_DEFAULTS[n]!)].join(', ')} FROM ${q(ANOMALIES_0001.name)}`,
       ];
     },

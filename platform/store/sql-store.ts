@@ -40,14 +40,15 @@ export abstract class SqlStore implements Store {
 
   async migrate(): Promise<string[]> {
     await this.prepare();
-    await this.command(this.dialect.createTable({
+    const ledger = this.dialect.createTable({
       name: 'schema_migrations', key: ['version'], orderBy: ['version'],
       columns: [
         { name: 'version', type: 'int', get: () => 0 },
         { name: 'name', type: 'string', get: () => '' },
         { name: 'applied_at', type: 'int', get: () => 0 },
       ],
-    } as TableDef<never>, this.database));
+    } as TableDef<never>, this.database);
+    for (const s of ledger) await this.command(s);
     const rows = await this.query(sql`SELECT version FROM ${ident('schema_migrations')}`);
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: string[] = [];

@@ -38,7 +38,7 @@ async function writePreviousSchema(file: string, fill?: (conn: DuckDBConnection)
   const old = await DuckDBInstance.create(file);
   const conn = await old.connect();
   await conn.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (version))');
-  for (const t of OLD_TABLES) await conn.run(DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null));
+  for (const t of OLD_TABLES) for (const s of DUCKDB_DIALECT.createTable({ ...t, appendOnly: false }, null)) await conn.run(s);
   await conn.run("INSERT INTO schema_migrations VALUES (1, '0001_initial_tables', 0)");
   await fill?.(conn);
   conn.closeSync();

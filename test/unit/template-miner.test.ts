@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -234,6 +235,20 @@ describe('aiops templates (CLI)', () => {
     expect(counted.templates.map((t) => t.lines)).toEqual([...perCluster.values()].sort((a, b) => b - a));
     expect(counted.templates.length).toBeGreaterThan(1);
   });
+
+  it('ends quietly with exit 0 when the reader of its output goes away (aiops templates ... | head)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-cli-'));
+    // 4,000 templates: far more output than a pipe buffers, so the command writes after the reader left.
+    const words = (i: number) => Array.from({ length: 6 }, (_, k) => String.fromCharCode(97 + ((i >> (k * 2)) % 26), 97 + ((i * 7 + k) % 26)) + 'x').join(' ');
+    writeFileSync(join(dir, 'in.log'), Array.from({ length: 4000 }, (_, i) => `${words(i)} step`).join('\n'));
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'aiops.js'), 'templates', '--in', join(dir, 'in.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('fails with a clear error on a missing input', () => {
     expect(() => runTemplates({ in: '/nonexistent/x.log', out: join(tmpdir(), 'x.jsonl') })).toThrow(/input file not found/);
