@@ -263,6 +263,19 @@ export class IncidentGrouper {
     return g;
   }
 
+  /**
+   * The incidents held that were published, as they stand: what a replica taking the tenant over
+   * tells its notification log about (a resolve due for one resolved before a crash).
+   */
+  published(graph: TopologyGraph, changes: readonly ChangeEvent[]): Incident[] {
+    return [...this.incidents, ...this.merged].filter((i) => i.version > 0).map((i) => this.toIncident(i, graph, changes));
+  }
+
+  /** Event time: the newest anomaly folded in. */
+  eventTime(): number {
+    return this.watermark;
+  }
+
   /** Ids of the incidents held (open, recently resolved, or merged and not yet announced). */
   incidentIds(): string[] {
     return [...this.incidents, ...this.merged].map((i) => i.id);

@@ -2,6 +2,7 @@
 // (dedup_key = incident id, so PagerDuty folds our repeats and updates into one PagerDuty
 // incident and a resolve closes it). Delivery failures are reported, never thrown past the
 // stage: the policy keeps the notification due and it is retried on the next tick.
+import { createHash } from 'node:crypto';
 import type { Incident } from '../platform/contracts/events.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { Notification } from './notification-policy.js';
@@ -12,7 +13,13 @@ export interface Owner {
 }
 
 export interface Notifier {
+  /** The kind of destination (a metric label). */
   readonly name: string;
+  /**
+   * Stable across restarts and replicas, and free of secrets: the notification log's receiver.
+   * Derived from the URL or routing key, so two replicas configured alike agree on it.
+   */
+  readonly receiver: string;
   send(n: Notification, ownerOf: (service: string) => Owner): Promise<void>;
 }
 
@@ -39,9 +46,15 @@ function summary(i: Incident): string {
   return (top ? `${top.service}: probable cause of anomalies on ${where}` : `anomalies on ${where}`).slice(0, 1024);
 }
 
+/** A short digest: URLs (Slack's, for one) and routing keys are secrets and stay out of the store. */
+const digest = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+
 export class WebhookNotifier implements Notifier {
   readonly name = 'webhook';
-  constructor(private readonly url: string) {}
+  readonly receiver: string;
+  constructor(private readonly url: string) {
+    this.receiver = `webhook-${digest(url)}`;
+  }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
     const top = n.incident.rootCauses[0];
@@ -57,7 +70,10 @@ export class WebhookNotifier implements Notifier {
 
 export class PagerDutyNotifier implements Notifier {
   readonly name = 'pagerduty';
-  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue') {}
+  readonly receiver: string;
+  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue') {
+    this.receiver = `pagerduty-${digest(routingKey)}`;
+  }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
     const i = n.incident;
