@@ -40,11 +40,8 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   if (!res.ok) throw new AiopsError('NOTIFY_FAILED', `POST ${url} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
 }
 
-function summary(i: Incident): string {
-  const top = i.rootCauses[0];
-  const where = `${i.services.length} service${i.services.length === 1 ? '' : 's'}`;
-  return (top ? `${top.service}: probable cause of anomalies on ${where}` : `anomalies on ${where}`).slice(0, 1024);
-}
+/** The incident's title says what broke (correlator/incident-title.ts); PagerDuty takes 1,024 characters. */
+const summary = (i: Incident): string => i.title.slice(0, 1024);
 
 /** A short digest: URLs (Slack's, for one) and routing keys are secrets and stay out of the store. */
 const digest = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
