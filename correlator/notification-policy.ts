@@ -93,6 +93,11 @@ export class NotificationPolicy {
     return [...this.tracked].filter(([, t]) => t.sentKind !== undefined && t.sentKind !== 'resolve').map(([id]) => id);
   }
 
+  /** Whether the incident is tracked at all (seen, or restored from the log). */
+  tracks(id: string): boolean {
+    return this.tracked.has(id);
+  }
+
   /** Whether the incident has been seen (observed), not only restored from the log. */
   knows(id: string): boolean {
     return this.tracked.get(id)?.incident !== undefined;

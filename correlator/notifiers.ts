@@ -49,8 +49,9 @@ const digest = (secret: string): string => createHash('sha256').update(secret).d
 export class WebhookNotifier implements Notifier {
   readonly name = 'webhook';
   readonly receiver: string;
-  constructor(private readonly url: string) {
-    this.receiver = `webhook-${digest(url)}`;
+  /** `receiver`: the routes file's name for it; else one derived from the URL. */
+  constructor(private readonly url: string, receiver?: string) {
+    this.receiver = receiver ?? `webhook-${digest(url)}`;
   }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
@@ -68,8 +69,8 @@ export class WebhookNotifier implements Notifier {
 export class PagerDutyNotifier implements Notifier {
   readonly name = 'pagerduty';
   readonly receiver: string;
-  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue') {
-    this.receiver = `pagerduty-${digest(routingKey)}`;
+  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue', receiver?: string) {
+    this.receiver = receiver ?? `pagerduty-${digest(routingKey)}`;
   }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {

@@ -17,6 +17,7 @@ import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
 import { PagerDutyNotifier, WebhookNotifier, type Notifier, type Owner } from './notifiers.js';
 import { LOG_HORIZON_MS, TenantNotifications, type DeliveryReport } from './tenant-notifications.js';
+import { routedReceivers } from './routing.js';
 
 const CHECKPOINT_NAMESPACE = 'correlate.v1';
 const CHANGE_RETENTION_MS = 48 * 3_600_000;
@@ -60,7 +61,12 @@ export const correlateStage: StageModule = {
     const tenants = new Map<string, TenantState>();
     const lastWall = new Map<string, { watermark: number; wall: number }>();
     const incidentSizes = new Map<string, number>();
-    const notifiers: Notifier[] = [
+    // A routes file names the receivers and chooses them per incident; else every receiver the
+    // environment names gets every incident.
+    const routed = config.notify.routesFile
+      ? routedReceivers(config.notify.routesFile, config.notify, config.notify.webhookUrls.length > 0 || config.notify.pagerDutyRoutingKey !== undefined)
+      : undefined;
+    const notifiers: Notifier[] = routed?.notifiers ?? [
       ...config.notify.webhookUrls.map((u) => new WebhookNotifier(u)),
       ...(config.notify.pagerDutyRoutingKey ? [new PagerDutyNotifier(config.notify.pagerDutyRoutingKey, config.notify.pagerDutyUrl)] : []),
     ];
@@ -91,7 +97,9 @@ export const correlateStage: StageModule = {
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
       s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition, dirty: true };
       if (notifiers.length > 0) {
-        s.notifications = await TenantNotifications.load(tenant, partition, notifiers, config.notify, store, grouper.published(s.topology.graph, changes), Date.now());
+        const owners = s.topology;
+        const reach = routed ? (i: Incident) => routed.reach(i, (svc) => owners.owners.get(svc)?.team) : undefined;
+        s.notifications = await TenantNotifications.load(tenant, partition, notifiers, routed ? routed.timingOf : config.notify, store, grouper.published(s.topology.graph, changes), Date.now(), reach);
       }
       tenants.set(tenant, s);
       // Event time moves on with wall time from the checkpoint's, so open incidents resolve even

@@ -18,6 +18,13 @@ const LOG_READ_LIMIT = 100_000;
 
 export type NotificationLogStore = Pick<Store, 'appendNotifications' | 'queryNotifications' | 'getIncident'>;
 
+/**
+ * Which receivers an incident reaches (the routing tree); undefined: every receiver. Once a
+ * receiver has been told about an incident it hears the rest (its resolve) even if the incident
+ * no longer routes there.
+ */
+export type Reach = (incident: Incident) => ReadonlySet<string>;
+
 export interface DeliveryReport {
   sent(n: Notification, notifier: Notifier): void;
   failed(n: Notification, notifier: Notifier, err: Error): void;
@@ -33,10 +40,11 @@ export class TenantNotifications {
     private readonly tenant: string,
     public partition: number,
     private readonly notifiers: readonly Notifier[],
-    timing: NotificationTiming,
+    timing: (n: Notifier) => NotificationTiming,
     private readonly store: NotificationLogStore,
+    private readonly reach: Reach | undefined,
   ) {
-    this.policies = new Map(notifiers.map((n) => [n, new NotificationPolicy(timing)]));
+    this.policies = new Map(notifiers.map((n) => [n, new NotificationPolicy(timing(n))]));
   }
 
   /**
@@ -44,20 +52,25 @@ export class TenantNotifications {
    * holds (as published), then, for a page still open whose incident the grouper no longer
    * holds, the stored incident (resolved or merged: its resolve is due now).
    */
-  static async load(tenant: string, partition: number, notifiers: readonly Notifier[], timing: NotificationTiming, store: NotificationLogStore, held: readonly Incident[], now: number): Promise<TenantNotifications> {
-    const t = new TenantNotifications(tenant, partition, notifiers, timing, store);
+  static async load(
+    tenant: string, partition: number, notifiers: readonly Notifier[], timing: NotificationTiming | ((n: Notifier) => NotificationTiming),
+    store: NotificationLogStore, held: readonly Incident[], now: number, reach?: Reach,
+  ): Promise<TenantNotifications> {
+    const t = new TenantNotifications(tenant, partition, notifiers, typeof timing === 'function' ? timing : () => timing, store, reach);
     await t.restore(undefined, now);
-    for (const p of t.policies.values()) p.observe(held, now);
+    t.observe(held, now);
     const orphans = new Set([...t.policies.values()].flatMap((p) => p.openIds().filter((id) => !p.knows(id))));
     for (const id of orphans) {
       const stored = await store.getIncident(tenant, id);
-      if (stored) for (const p of t.policies.values()) p.observe([stored], now);
+      if (stored) t.observe([stored], now);
     }
     return t;
   }
 
   observe(incidents: readonly Incident[], now: number): void {
-    for (const p of this.policies.values()) p.observe(incidents, now);
+    for (const [notifier, p] of this.policies) {
+      p.observe(incidents.filter((i) => !this.reach || p.tracks(i.id) || this.reach(i).has(notifier.receiver)), now);
+    }
   }
 
   /** Incident ids with a page still open at some receiver (tests, metrics). */

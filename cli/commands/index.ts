@@ -5,6 +5,7 @@ import { registerStageCommands } from './stages.js';
 import { registerDemo } from './demo.js';
 import { registerTemplates } from './templates.js';
 import { registerTrainSessions } from './train-sessions.js';
+import { registerRoutes } from './routes.js';
 
 export function registerCommands(program: Command): void {
   registerStageCommands(program);
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerTemplates(program);
   registerTrainSessions(program);
+  registerRoutes(program);
 }

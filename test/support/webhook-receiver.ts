@@ -10,6 +10,8 @@ export interface ReceivedNotification {
 export interface WebhookReceiver {
   url: string;
   received: ReceivedNotification[];
+  /** The request path of each delivery, in order. */
+  paths: string[];
   /** Deliveries of a kind per incident id. */
   countPerIncident(kind: string): Map<string, number>;
   close(): Promise<void>;
@@ -17,11 +19,13 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedNotification[] = [];
+  const paths: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let data = '';
     req.on('data', (c: Buffer) => (data += c.toString('utf8')));
     req.on('end', () => {
       received.push(JSON.parse(data) as ReceivedNotification);
+      paths.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -29,6 +33,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
     received,
+    paths,
     countPerIncident(kind) {
       const m = new Map<string, number>();
       for (const r of received) if (r.kind === kind) m.set(r.incident.id, (m.get(r.incident.id) ?? 0) + 1);
