@@ -11,7 +11,7 @@ import { errorBody } from '../platform/errors/error-body.js';
 import { type SchemaError, validationMessage } from './validation-message.js';
 import { authorize, authorizeMetrics, bindGrant, grantOf, KeyRing, legacyKeys, type AuthRealm, type KeySpec } from '../platform/auth/index.js';
 import {
-  AnomalyListQuery, AnomalyPage, ErrorBody, FeedbackAccepted, FeedbackRequest, IncidentDetail, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
+  AnomalyListQuery, AnomalyPage, ErrorBody, FeedbackAccepted, FeedbackRequest, IncidentDetail, IncidentDetailQuery, IncidentListQuery, IncidentPage, ServiceList, TopologyBody, AlertListQuery, AlertPage } from './schemas.js';
 import type { Bus } from '../platform/bus/bus.js';
 import type { Feedback } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
@@ -114,13 +114,18 @@ async function buildTyped(options: ApiOptions) {
   });
 
   app.get('/v1/incidents/:id', {
-    schema: { summary: 'One incident with its anomalies', params: Type.Object({ id: Type.String({ maxLength: 256 }) }), response: { 200: IncidentDetail, 404: { $ref: 'ErrorBody#' }, ...errors } },
+    schema: {
+      summary: 'One incident with its newest anomalies (episodes), newest first; the rest through GET /v1/anomalies?incident=<id>&cursor=<anomaliesNextCursor>',
+      params: Type.Object({ id: Type.String({ maxLength: 256 }) }), querystring: IncidentDetailQuery,
+      response: { 200: IncidentDetail, 404: { $ref: 'ErrorBody#' }, ...errors },
+    },
   }, async (req) => {
     const tenant = tenantOf(req);
     const incident = await store.getIncident(tenant, req.params.id);
     if (!incident) throw new AiopsError('NOT_FOUND', `No incident ${req.params.id} for tenant ${tenant}.`);
-    const anomalies = await store.queryAnomalies({ tenant, ids: incident.anomalyIds.slice(0, 1000), limit: 1000 });
-    return { incident, anomalies: anomalies.items };
+    // Every id the incident holds, newest first by time: a long incident shows what is happening now.
+    const page = await store.queryAnomalies({ tenant, ids: incident.anomalyIds, limit: req.query.anomalies });
+    return { incident, anomalies: page.items, ...(page.nextCursor ? { anomaliesNextCursor: page.nextCursor } : {}) };
   });
 
   app.get('/v1/anomalies', {

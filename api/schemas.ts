@@ -43,7 +43,15 @@ export const AlertPage = Type.Object({ items: Type.Array(Alert), nextCursor: Typ
 
 export const IncidentPage = Type.Object({ items: Type.Array(Incident), nextCursor: Type.Optional(Type.String()) });
 export const AnomalyPage = Type.Object({ items: Type.Array(Anomaly), nextCursor: Type.Optional(Type.String()) });
-export const IncidentDetail = Type.Object({ incident: Incident, anomalies: Type.Array(Anomaly) });
+export const IncidentDetailQuery = Type.Object({
+  anomalies: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'How many of the newest anomalies to include.' }),
+});
+export const IncidentDetail = Type.Object({
+  incident: Incident,
+  /** Newest first. */
+  anomalies: Type.Array(Anomaly),
+  anomaliesNextCursor: Type.Optional(Type.String({ description: 'More, older anomalies: pass as cursor to GET /v1/anomalies?incident=<id>.' })),
+});
 export const ServiceList = Type.Object({
   items: Type.Array(Type.Object({
     name: Type.String(),

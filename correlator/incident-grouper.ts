@@ -13,6 +13,7 @@ import { stableId } from '../platform/contracts/ids.js';
 import { deviationOf, foldInto, impactsOfAnomaly, rankRootCauses, type FamilyEvidence, type ServiceEvidence } from './root-cause-ranker.js';
 import { familyOf, type SignalFamily } from './signal-family.js';
 import type { TopologyGraph } from './topology-graph.js';
+import { incidentTitle, peakOf, type Peak } from './incident-title.js';
 
 export interface GrouperConfig {
   windowMs: number;
@@ -61,6 +62,14 @@ interface OpenIncident {
   points?: number;
   reasons: string[];
   dirty: boolean;
+  /** Per service and signal family, the strongest anomaly: what the title says (absent in older checkpoints). */
+  peaks?: Record<string, Record<string, Peak>>;
+  /** External alerts firing in it, by fingerprint (or subject), with their start (absent in older checkpoints). */
+  firingAlerts?: Record<string, number>;
+  /** A detector's anomaly joined: it is not made of external alerts alone. */
+  detected?: boolean;
+  /** A critical external alert joined: published (and paged) at its first anomaly. */
+  critical?: boolean;
 }
 
 export interface GrouperState {
@@ -79,6 +88,14 @@ export const versionKey = (a: Pick<Anomaly, 'id' | 'episode'>): string => (a.epi
 /** Internals are evidence, not a reason to page (detectors/significance.ts). */
 const opensIncidents = (a: Anomaly): boolean => a.significance !== 'internal';
 const MAX_HELD = 10_000;
+/** An external alert's identity across its firing and resolved notices. */
+const alertKey = (a: Anomaly): string => a.evidence.fingerprint || a.subject;
+const isResolvedAlert = (a: Anomaly): boolean => a.signal === 'alert' && a.evidence.status === 'resolved';
+/**
+ * Alertmanager's `severity` label `critical` (or `page`): the alert already decided someone must be
+ * woken, so it opens an incident on its own, below AIOPS_CORRELATOR_MIN_ANOMALIES.
+ */
+const isCriticalAlert = (a: Anomaly): boolean => a.signal === 'alert' && /^(critical|page)$/i.test(a.evidence['label.severity'] ?? '');
 
 const MAX_IDS_PER_INCIDENT = 5_000;
 const MAX_SUBJECTS = 50;
@@ -117,6 +134,14 @@ function focusOn(evidence: readonly ServiceEvidence[], family: SignalFamily, sym
 }
 const MAX_REASONS = 50;
 
+/** Keeps the service's strongest anomaly of the peak's family (by deviation; an alert only where nothing was measured). */
+function notePeak(inc: OpenIncident, service: string, p: Peak, family: string = p.signal === 'alert' ? 'alert' : familyOf(p)): void {
+  const byFamily = ((inc.peaks ??= {})[service] ??= {});
+  const key = p.signal === 'alert' ? 'alert' : family;
+  const known = byFamily[key];
+  if (!known || p.deviation > known.deviation) byFamily[key] = p;
+}
+
 function noteAlert(inc: OpenIncident, service: string, ts: number, family: SignalFamily | undefined): void {
   inc.alerted ??= {};
   const known = inc.alerted[service];
@@ -153,6 +178,10 @@ export class IncidentGrouper {
       const key = versionKey(a);
       if (this.seen.has(key)) continue;
       this.remember(key);
+      if (isResolvedAlert(a)) {
+        this.alertResolved(a);
+        continue;
+      }
       if (a.score <= 0) continue;
       this.watermark = Math.max(this.watermark, lastAt(a));
       const matches = this.findIncidents(a, graph);
@@ -194,14 +223,33 @@ export class IncidentGrouper {
       }
       if (!inc.dirty) continue;
       inc.dirty = false;
-      // Points, not episodes: one series out of band for minAnomalies points is worth an incident.
-      if ((inc.points ?? inc.anomalyIds.length) < this.config.minAnomalies && inc.version === 0) continue;
+      // Points, not episodes: one series out of band for minAnomalies points is worth an incident;
+      // a critical external alert is one on its own.
+      if ((inc.points ?? inc.anomalyIds.length) < this.config.minAnomalies && inc.version === 0 && !inc.critical) continue;
       inc.version += 1;
       out.push(this.toIncident(inc, graph, changes));
     }
     // Resolved incidents past the window cannot be joined again: forget them.
     this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || !settled(i));
     return out;
+  }
+
+  /**
+   * Alertmanager says an alert resolved: an incident made of external alerts alone resolves when
+   * the last of them does (at the alert's end), rather than after the quiet timeout. An incident
+   * holding a detector's anomaly keeps the quiet-timeout rule: its anomalies must go quiet too.
+   */
+  private alertResolved(a: Anomaly): void {
+    const key = alertKey(a);
+    for (const inc of this.incidents) {
+      if (inc.status !== 'open' || inc.firingAlerts?.[key] === undefined) continue;
+      delete inc.firingAlerts[key];
+      if (Object.keys(inc.firingAlerts).length > 0 || inc.detected) continue;
+      inc.status = 'resolved';
+      inc.resolvedAt = Math.max(lastAt(a), inc.lastAnomalyAt);
+      if (inc.reasons.length < MAX_REASONS) inc.reasons.push(`resolved: every external alert in it resolved (last ${a.subject})`);
+      inc.dirty = true;
+    }
   }
 
   /** Whether this version of an anomaly was folded already (a replay after a restart or a rebalance). */
@@ -261,6 +309,19 @@ export class IncidentGrouper {
     g.watermark = state.watermark;
     for (const a of state.held ?? []) g.held.set(a.id, a);
     return g;
+  }
+
+  /**
+   * The incidents held that were published, as they stand: what a replica taking the tenant over
+   * tells its notification log about (a resolve due for one resolved before a crash).
+   */
+  published(graph: TopologyGraph, changes: readonly ChangeEvent[]): Incident[] {
+    return [...this.incidents, ...this.merged].filter((i) => i.version > 0).map((i) => this.toIncident(i, graph, changes));
+  }
+
+  /** Event time: the newest anomaly folded in. */
+  eventTime(): number {
+    return this.watermark;
   }
 
   /** Ids of the incidents held (open, recently resolved, or merged and not yet announced). */
@@ -332,6 +393,10 @@ export class IncidentGrouper {
       survivor.points = (survivor.points ?? survivor.anomalyIds.length) + (gone.points ?? gone.anomalyIds.length);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
+      for (const [svc, byFamily] of Object.entries(gone.peaks ?? {})) for (const p of Object.values(byFamily)) notePeak(survivor, svc, p);
+      if (gone.firingAlerts) survivor.firingAlerts = { ...survivor.firingAlerts, ...gone.firingAlerts };
+      survivor.detected ||= gone.detected;
+      survivor.critical ||= gone.critical;
       if (survivor.reasons.length < MAX_REASONS) survivor.reasons.push(`merged ${gone.id}: ${a.signal} anomaly on ${a.service} (${a.subject}) relates to both`);
       survivor.status = 'open';
       delete survivor.resolvedAt;
@@ -384,7 +449,12 @@ export class IncidentGrouper {
     const own: FamilyEvidence = { firstTs: a.ts, lastTs: end, maxScore: a.score, maxDeviation: deviationOf(a), count: added, ...(impacts ? { impacts } : {}) };
     const family = familyOf(a);
     foldEvidence(inc.evidence, { ...own, service: a.service, subjects: [a.subject], families: { [family]: own } });
-    if (a.signal === 'alert') noteAlert(inc, a.service, a.ts, family);
+    if (a.signal === 'alert') {
+      noteAlert(inc, a.service, a.ts, family);
+      (inc.firingAlerts ??= {})[alertKey(a)] = a.ts;
+      if (isCriticalAlert(a)) inc.critical = true;
+    } else inc.detected = true;
+    notePeak(inc, a.service, peakOf(a, own.maxDeviation ?? 0), family);
     if (isNew) {
       inc.episodes = (inc.episodes ?? inc.anomalyIds.length) + 1;
       if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
@@ -430,14 +500,16 @@ export class IncidentGrouper {
     }
     const services = evidence.map((e) => e.service).sort();
     const userFacing = services.filter((s) => graph.isUserFacing(s));
+    const userFacingKnown = graph.knowsUserFacing();
     const top = rootCauses[0];
+    const named = top?.service ?? services[0];
     const anomalyCount = inc.episodes ?? evidence.reduce((n, e) => n + e.count, 0);
     const incident: Incident = {
       id: inc.id,
       tenant: inc.tenant,
       version: inc.version,
       status: inc.status,
-      title: top ? `${top.service}: probable cause of anomalies on ${services.length} service${services.length === 1 ? '' : 's'}` : 'anomalies',
+      title: incidentTitle({ service: named, peaks: Object.values(inc.peaks?.[named ?? ''] ?? {}), openedAt: inc.openedAt, services, userFacing, userFacingKnown }),
       openedAt: inc.openedAt,
       updatedAt: inc.lastAnomalyAt,
       services,
@@ -445,7 +517,11 @@ export class IncidentGrouper {
       anomalyCount,
       anomalyIds: [...inc.anomalyIds],
       rootCauses,
-      groupingReasons: symptom ? [...inc.reasons, `root causes ranked to explain the alert on ${symptom}: only it and the services it calls can`] : [...inc.reasons],
+      groupingReasons: [
+        ...inc.reasons,
+        ...(symptom ? [`root causes ranked to explain the alert on ${symptom}: only it and the services it calls can`] : []),
+        ...(userFacingKnown ? [] : ['no topology: which services are user-facing is unknown (declare userFacing or edges in the topology)']),
+      ],
     };
     if (inc.resolvedAt !== undefined) incident.resolvedAt = inc.resolvedAt;
     if (inc.mergedInto !== undefined) incident.mergedInto = inc.mergedInto;

@@ -2,6 +2,7 @@
 // (dedup_key = incident id, so PagerDuty folds our repeats and updates into one PagerDuty
 // incident and a resolve closes it). Delivery failures are reported, never thrown past the
 // stage: the policy keeps the notification due and it is retried on the next tick.
+import { createHash } from 'node:crypto';
 import type { Incident } from '../platform/contracts/events.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { Notification } from './notification-policy.js';
@@ -12,7 +13,13 @@ export interface Owner {
 }
 
 export interface Notifier {
+  /** The kind of destination (a metric label). */
   readonly name: string;
+  /**
+   * Stable across restarts and replicas, and free of secrets: the notification log's receiver.
+   * Derived from the URL or routing key, so two replicas configured alike agree on it.
+   */
+  readonly receiver: string;
   send(n: Notification, ownerOf: (service: string) => Owner): Promise<void>;
 }
 
@@ -33,15 +40,19 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   if (!res.ok) throw new AiopsError('NOTIFY_FAILED', `POST ${url} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
 }
 
-function summary(i: Incident): string {
-  const top = i.rootCauses[0];
-  const where = `${i.services.length} service${i.services.length === 1 ? '' : 's'}`;
-  return (top ? `${top.service}: probable cause of anomalies on ${where}` : `anomalies on ${where}`).slice(0, 1024);
-}
+/** The incident's title says what broke (correlator/incident-title.ts); PagerDuty takes 1,024 characters. */
+const summary = (i: Incident): string => i.title.slice(0, 1024);
+
+/** A short digest: URLs (Slack's, for one) and routing keys are secrets and stay out of the store. */
+const digest = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
 
 export class WebhookNotifier implements Notifier {
   readonly name = 'webhook';
-  constructor(private readonly url: string) {}
+  readonly receiver: string;
+  /** `receiver`: the routes file's name for it; else one derived from the URL. */
+  constructor(private readonly url: string, receiver?: string) {
+    this.receiver = receiver ?? `webhook-${digest(url)}`;
+  }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
     const top = n.incident.rootCauses[0];
@@ -57,7 +68,10 @@ export class WebhookNotifier implements Notifier {
 
 export class PagerDutyNotifier implements Notifier {
   readonly name = 'pagerduty';
-  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue') {}
+  readonly receiver: string;
+  constructor(private readonly routingKey: string, private readonly url = 'https://events.pagerduty.com/v2/enqueue', receiver?: string) {
+    this.receiver = receiver ?? `pagerduty-${digest(routingKey)}`;
+  }
 
   async send(n: Notification, ownerOf: (service: string) => Owner): Promise<void> {
     const i = n.incident;

@@ -180,7 +180,8 @@ export function rankRootCauses(all: readonly ServiceEvidence[], graph: TopologyG
 
     const onset = tMax === tMin ? 1 : 1 - (e.firstTs - tMin) / (tMax - tMin);
     const order = evidence.filter((o) => o.firstTs < e.firstTs).length + 1;
-    reasons.push(`first anomaly at ${new Date(e.firstTs).toISOString()}, ${ordinal(order)} of ${evidence.length} services`);
+    // "1st of 1 services" says nothing: the order only for an incident of several.
+    reasons.push(`first anomaly at ${new Date(e.firstTs).toISOString()}${evidence.length > 1 ? `, ${ordinal(order)} of ${evidence.length} services` : ''}`);
 
     const strength = 0.5 * e.maxScore + 0.5 * (Math.log1p(e.count) / Math.log1p(maxCount));
     const related = changes.filter((c) => c.service === e.service && c.ts >= e.firstTs - CHANGE_LOOKBACK_MS && c.ts <= e.firstTs + CHANGE_LOOKAHEAD_MS);
@@ -280,7 +281,9 @@ function scoreForSymptom(evidence: readonly ServiceEvidence[], graph: TopologyGr
     if (earlier.length > 0) reasons.push(`its dependencies ${earlier.sort().join(', ')} were affected as early or earlier (victim weight ${victim.toFixed(2)})`);
     else reasons.push('none of its dependencies was affected first');
     const strength = own / dMax;
-    reasons.push(`deviates ${(e.maxDeviation ?? 0).toFixed(1)} band half-widths from expected${noise > 0 ? ` (normal noise reaches ${noise.toFixed(1)})` : ''}`);
+    // An external alert carries no band: "deviates 0.0 band half-widths" would read as "normal".
+    if ((e.maxDeviation ?? 0) > 0) reasons.push(`deviates ${e.maxDeviation!.toFixed(1)} band half-widths from expected${noise > 0 ? ` (normal noise reaches ${noise.toFixed(1)})` : ''}`);
+    else reasons.push('no deviation from a band measured on it (an external alert, or a pattern with no band)');
     if (e.impact !== undefined) reasons.push(`${round(e.impact)} ${impactUnit} beyond its usual${byImpact ? (negligible(e) ? `, under ${MIN_IMPACT_SHARE * 100}% of the incident's largest: too little to explain it` : ' (the strength compared)') : ''}`);
     const onset = tMax === tMin ? 1 : 1 - (e.firstTs - tMin) / (tMax - tMin);
     reasons.push(`first anomaly at ${new Date(e.firstTs).toISOString()}`);

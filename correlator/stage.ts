@@ -15,8 +15,9 @@ import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, lastAt, type GrouperState } fr
 import { TenantTopology } from './tenant-topology.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
-import { NotificationPolicy } from './notification-policy.js';
 import { PagerDutyNotifier, WebhookNotifier, type Notifier, type Owner } from './notifiers.js';
+import { LOG_HORIZON_MS, TenantNotifications, type DeliveryReport } from './tenant-notifications.js';
+import { routedReceivers } from './routing.js';
 
 const CHECKPOINT_NAMESPACE = 'correlate.v1';
 const CHANGE_RETENTION_MS = 48 * 3_600_000;
@@ -44,6 +45,8 @@ interface TenantState {
   partition: number;
   /** Changed since its last checkpoint: an idle tenant is not written again. */
   dirty: boolean;
+  /** What was sent for the tenant's incidents, from the notification log (absent without receivers). */
+  notifications?: TenantNotifications;
 }
 
 export const correlateStage: StageModule = {
@@ -58,6 +61,15 @@ export const correlateStage: StageModule = {
     const tenants = new Map<string, TenantState>();
     const lastWall = new Map<string, { watermark: number; wall: number }>();
     const incidentSizes = new Map<string, number>();
+    // A routes file names the receivers and chooses them per incident; else every receiver the
+    // environment names gets every incident.
+    const routed = config.notify.routesFile
+      ? routedReceivers(config.notify.routesFile, config.notify, config.notify.webhookUrls.length > 0 || config.notify.pagerDutyRoutingKey !== undefined)
+      : undefined;
+    const notifiers: Notifier[] = routed?.notifiers ?? [
+      ...config.notify.webhookUrls.map((u) => new WebhookNotifier(u)),
+      ...(config.notify.pagerDutyRoutingKey ? [new PagerDutyNotifier(config.notify.pagerDutyRoutingKey, config.notify.pagerDutyUrl)] : []),
+    ];
 
     // Partitions this replica consumes; undefined until the first assignment (and on the
     // in-process bus, where one member has everything).
@@ -72,6 +84,7 @@ export const correlateStage: StageModule = {
       let s = tenants.get(tenant);
       if (s) {
         s.partition = partition;
+        if (s.notifications) s.notifications.partition = partition;
         s.dirty = true;
         return s;
       }
@@ -83,8 +96,16 @@ export const correlateStage: StageModule = {
       const topology = await store.getTopology(tenant);
       const changes = await store.queryChanges(tenant, Date.now() - 30 * 86_400_000, Date.now() + 86_400_000).catch(() => []);
       s = { grouper, deduper, topology: new TenantTopology(tenant, topology), changes, partition, dirty: true };
+      if (notifiers.length > 0) {
+        const owners = s.topology;
+        const reach = routed ? (i: Incident) => routed.reach(i, (svc) => owners.owners.get(svc)?.team) : undefined;
+        s.notifications = await TenantNotifications.load(tenant, partition, notifiers, routed ? routed.timingOf : config.notify, store, grouper.published(s.topology.graph, changes), Date.now(), reach);
+      }
       tenants.set(tenant, s);
-      if (ckpt) logger.info({ tenant, open: grouper.openCount() }, 'restored correlator state from checkpoint');
+      // Event time moves on with wall time from the checkpoint's, so open incidents resolve even
+      // when the tenant sends nothing more after a restart.
+      if (grouper.openCount() > 0 && !lastWall.has(tenant)) lastWall.set(tenant, { watermark: grouper.eventTime(), wall: Date.now() });
+      if (ckpt) logger.info({ tenant, open: grouper.openCount(), openPages: s.notifications?.openIds().length ?? 0 }, 'restored correlator state from checkpoint');
       return s;
     };
 
@@ -128,37 +149,54 @@ export const correlateStage: StageModule = {
         metrics.openIncidents.set({ tenant }, 0);
         logger.info({ tenant, partition: s.partition }, 'tenant moved to another correlate replica');
       }
+      await adoptOpenPages();
     };
 
-    const notifiers: Notifier[] = [
-      ...config.notify.webhookUrls.map((u) => new WebhookNotifier(u)),
-      ...(config.notify.pagerDutyRoutingKey ? [new PagerDutyNotifier(config.notify.pagerDutyRoutingKey, config.notify.pagerDutyUrl)] : []),
-    ];
-    // One policy per destination: a destination that failed is retried alone.
-    const routes = notifiers.map((notifier) => ({ notifier, policy: new NotificationPolicy(config.notify) }));
-    let notifying = false;
-    /** Sends what is due; a failed delivery stays due and is retried on the next tick. */
+    let notifyRun: Promise<void> | undefined;
+    /** Sends what is due, tenant by tenant; a failed delivery stays due and is retried on the next tick. */
     const notify = async () => {
-      if (routes.length === 0 || notifying) return;
-      notifying = true;
-      try {
-        const now = Date.now();
-        await Promise.all(routes.map(async ({ notifier, policy }) => {
-          for (const n of policy.due(now)) {
-            const owners = tenants.get(n.incident.tenant)?.topology.owners ?? new Map<string, Owner>();
-            try {
-              await notifier.send(n, (svc) => owners.get(svc) ?? {});
-              policy.sent(n, now);
-              metrics.sent.inc({ stage: 'correlate', component: `notify_${notifier.name}` });
-            } catch (err) {
+      if (notifiers.length === 0 || notifyRun) return;
+      const run = async () => {
+        for (const [tenant, s] of tenants) {
+          const n = s.notifications;
+          if (!n || !owns(s)) continue;
+          const owners = s.topology.owners;
+          const report: DeliveryReport = {
+            sent: (_n, notifier) => metrics.sent.inc({ stage: 'correlate', component: `notify_${notifier.name}` }),
+            failed: (note, notifier, err) => {
               metrics.dropped.inc({ stage: 'correlate', component: `notify_${notifier.name}`, reason: 'notify_failed' });
-              logger.warn({ code: 'NOTIFY_FAILED', destination: notifier.name, incident: n.incident.id, kind: n.kind, err: (err as Error).message }, 'notification not delivered; retrying');
-            }
-          }
-          policy.prune(now);
-        }));
-      } finally {
-        notifying = false;
+              logger.warn({ code: 'NOTIFY_FAILED', destination: notifier.name, tenant, incident: note.incident.id, kind: note.kind, err: err.message }, 'notification not delivered; retrying');
+            },
+            logFailed: (err) => {
+              metrics.errors.inc({ stage: 'correlate', component: 'notification_log', error_type: 'notify_log_unavailable' });
+              logger.warn({ code: 'NOTIFY_LOG_UNAVAILABLE', tenant, err: err.message }, 'notification log unavailable; due notifications wait for it');
+            },
+          };
+          await n.tick(Date.now(), (svc): Owner => owners.get(svc) ?? {}, () => tenants.get(tenant) === s && owns(s), report);
+        }
+      };
+      notifyRun = run().finally(() => (notifyRun = undefined));
+      await notifyRun;
+    };
+
+    /**
+     * Tenants this replica owns with a page still open in the notification log are loaded now,
+     * not when their next record arrives: their incidents must resolve (and the resolve be sent)
+     * even if the tenant sends nothing more.
+     */
+    const adoptOpenPages = async () => {
+      if (notifiers.length === 0) return;
+      const receivers = new Set(notifiers.map((n) => n.receiver));
+      const rows = await store.queryNotifications({ kinds: ['trigger', 'resolve'], since: Date.now() - LOG_HORIZON_MS, limit: 100_000 });
+      // Newest first: the first row of each incident and receiver says whether its page is open.
+      const last = new Map<string, (typeof rows)[number]>();
+      for (const r of rows) if (receivers.has(r.receiver) && !last.has(`${r.tenant}|${r.incidentId}|${r.receiver}`)) last.set(`${r.tenant}|${r.incidentId}|${r.receiver}`, r);
+      const open = new Map<string, number>();
+      for (const r of last.values()) if (r.kind === 'trigger' && !open.has(r.tenant)) open.set(r.tenant, r.partition);
+      for (const [tenant, partition] of open) {
+        if (tenants.has(tenant) || (owned !== undefined && !owned.has(partition))) continue;
+        await tenantState(tenant, partition);
+        logger.info({ tenant, partition }, 'loaded a tenant with open pages');
       }
     };
 
@@ -183,9 +221,9 @@ export const correlateStage: StageModule = {
       }
     };
 
-    const publish = async (incidents: Incident[]) => {
+    const publish = async (s: TenantState, incidents: Incident[]) => {
       if (incidents.length === 0) return;
-      for (const r of routes) r.policy.observe(incidents, Date.now());
+      s.notifications?.observe(incidents, Date.now());
       await bus.publish(TOPICS.incidents, incidents.map((i) => ({ key: i.id, value: i })));
       metrics.sent.inc(labels, incidents.length);
       for (const i of incidents) incidentSizes.set(i.id, i.anomalyCount);
@@ -200,7 +238,7 @@ export const correlateStage: StageModule = {
       const out = s.grouper.flush(s.topology.graph, s.changes, now);
       if (alerts.length > 0 || out.length > 0) s.dirty = true;
       await aboveStored(s.grouper, out);
-      await publish(out);
+      await publish(s, out);
       metrics.openIncidents.set({ tenant }, s.grouper.openCount());
     };
 
@@ -261,6 +299,9 @@ export const correlateStage: StageModule = {
       handler: (records) => serial(() => handle(records)),
     });
 
+    // The in-process bus has one member and no assignment callback: it owns every tenant now.
+    if (bus.kind === 'memory') await serial(adoptOpenPages);
+
     // Event time advances with wall time while no anomaly arrives, so quiet incidents resolve.
     const timer = setInterval(() => {
       void serial(async () => {
@@ -274,7 +315,8 @@ export const correlateStage: StageModule = {
         // Commits what quiet periods leave handled but uncommitted.
         await checkpoint(false);
       }).catch((err: unknown) => logger.error({ err }, 'periodic incident flush failed'));
-    }, 10_000);
+      // Every 10 s; more often when incidents resolve within seconds (tests, demos).
+    }, Math.min(10_000, Math.max(1_000, grouperConfig.resolveAfterMs / 2)));
     timer.unref();
     const notifyTimer = setInterval(() => {
       notify().catch((err: unknown) => logger.error({ err }, 'notification tick failed'));
@@ -289,6 +331,8 @@ export const correlateStage: StageModule = {
         ready = false;
         clearInterval(timer);
         clearInterval(notifyTimer);
+        // A tick in flight finishes its deliveries and writes them to the log before the store closes.
+        await notifyRun;
         // Checkpoint and commit while the consumer is still in its group, then once more for a
         // batch handled while it left (its offsets stay uncommitted and are replayed at the next
         // start; on the in-process bus nothing replays, so its state must be written).

@@ -46,7 +46,13 @@ export class TopologyGraph {
   /** Declared user-facing services, or else those nobody calls (the entry points). */
   isUserFacing(name: string): boolean {
     if (this.userFacingSet.size > 0) return this.userFacingSet.has(name);
-    return this.g.hasNode(name) && this.g.inDegree(name) === 0;
+    // Without a call, every service is an entry point: that says nothing.
+    return this.g.size > 0 && this.g.hasNode(name) && this.g.inDegree(name) === 0;
+  }
+
+  /** Whether the topology says anything about who users reach: services declared user-facing, or calls. */
+  knowsUserFacing(): boolean {
+    return this.userFacingSet.size > 0 || this.g.size > 0;
   }
 
   /** Hop distance ignoring direction, up to `max`; Infinity when further or unknown. */

@@ -45,6 +45,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     summaries: { 'train-sessions': "Train a session model from a log file with the detect stage's template miner and save it for the detect stage." },
     load: async () => (await import('./train-sessions.js')).registerTrainSessions,
   },
+  {
+    summaries: { routes: 'Check the notification routing tree (AIOPS_NOTIFY_ROUTES_FILE) and show which receivers an incident would reach.' },
+    load: async () => (await import('./routes.js')).registerRoutes,
+  },
 ];
 
 /**

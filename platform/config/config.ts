@@ -26,7 +26,7 @@ export interface AiopsConfig {
   opsPort: number;
   topologyFile: string | undefined;
   correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
-  notify: { webhookUrls: string[]; pagerDutyRoutingKey: string | undefined; pagerDutyUrl: string; groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number };
+  notify: { webhookUrls: string[]; pagerDutyRoutingKey: string | undefined; pagerDutyUrl: string; groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; routesFile?: string | undefined };
   checkpointIntervalMs: number;
   /** One sub-directory per service with a trained session model (detectors/sessions). */
   sessionModelsDir: string;
@@ -81,6 +81,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_NOTIFY_WEBHOOK_URLS', default: '', description: 'Comma-separated URLs that receive each incident notification as JSON (trigger, update, repeat, resolve).' },
   { name: 'AIOPS_PAGERDUTY_ROUTING_KEY', default: '', description: 'PagerDuty Events API v2 routing key; set it to page (dedup key = incident id). Secret.' },
   { name: 'AIOPS_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue', description: 'PagerDuty Events API v2 endpoint.' },
+  { name: 'AIOPS_NOTIFY_ROUTES_FILE', default: '', description: 'JSON routing tree (receivers and routes with matchers, continue and timings, Alertmanager-style), checked at start of the correlate stage; replaces AIOPS_NOTIFY_WEBHOOK_URLS and AIOPS_PAGERDUTY_ROUTING_KEY. `aiops routes test` shows where an incident goes.' },
   { name: 'AIOPS_NOTIFY_GROUP_WAIT_MS', default: '30000', description: 'A new incident waits this long before its first notification, so related anomalies join it first.' },
   { name: 'AIOPS_NOTIFY_GROUP_INTERVAL_MS', default: '300000', description: 'Changes to a notified incident are sent at most this often.' },
   { name: 'AIOPS_NOTIFY_REPEAT_INTERVAL_MS', default: '14400000', description: 'An open incident with nothing new is notified again after this long.' },
@@ -268,6 +269,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
       groupWaitMs: int('AIOPS_NOTIFY_GROUP_WAIT_MS', 30_000, 0, 86_400_000),
       groupIntervalMs: int('AIOPS_NOTIFY_GROUP_INTERVAL_MS', 300_000, 0, 86_400_000),
       repeatIntervalMs: int('AIOPS_NOTIFY_REPEAT_INTERVAL_MS', 14_400_000, 1_000, 30 * 86_400_000),
+      routesFile: get('AIOPS_NOTIFY_ROUTES_FILE'),
     },
     checkpointIntervalMs: int('AIOPS_CHECKPOINT_INTERVAL_MS', 5_000, 100, 3_600_000),
     sessionModelsDir: get('AIOPS_SESSION_MODELS_DIR') ?? join(dataDir, 'models', 'sessions'),

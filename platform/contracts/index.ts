@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './topics.js';
 export * from './validate.js';
 export * from './ids.js';
+export * from './notifications.js';

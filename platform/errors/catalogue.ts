@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   INPUT_NOT_FOUND: { status: 400, message: 'The input file or directory does not exist.' },
   INPUT_INVALID: { status: 400, message: 'The input file is not in the expected format.' },
   NOTIFY_FAILED: { status: 502, message: 'A notification (webhook or PagerDuty) could not be delivered; it stays due and is retried.' },
+  NOTIFY_LOG_UNAVAILABLE: { status: 503, message: 'The notification log in the store could not be read or written; due notifications wait until it can (so nothing is sent twice), sent ones are written again.' },
   STORE_UNWRITABLE: { status: 503, message: 'The store cannot write; the message has the last write error. Readiness fails until a write succeeds.' },
   STORE_CORRUPT: { status: 500, message: 'The embedded DuckDB file is damaged; restore it from a backup, or move it aside to start with an empty store.' },
   STORE_LOCKED: { status: 500, message: 'Another process holds the embedded DuckDB file; stop it or give this one another AIOPS_DATA_DIR.' },

@@ -2,6 +2,7 @@
 // is never edited once released; a change is a new migration.
 import type { Dialect } from './dialect.js';
 import { ALL_TABLES, ANOMALIES, ANOMALY_EPISODE_COLUMNS, type TableDef } from './tables.js';
+import { NOTIFICATION_LOG } from './notification-log-table.js';
 
 const episodeColumns = new Set(ANOMALY_EPISODE_COLUMNS.map((c) => c.name));
 /** The anomalies table of 0001: one row per anomalous point, no episode columns, no version. */
@@ -61,5 +62,12 @@ export const MIGRATIONS: Migration[] = [
       ]),
       'COMMIT',
     ],
+  },
+  {
+    // What was sent to which receiver (correlator/tenant-notifications.ts). A new table, so
+    // CREATE TABLE IF NOT EXISTS keeps it safe when every stage migrates at start at once.
+    version: 4,
+    name: '0004_notification_log',
+    statements: (d, db) => d.createTable(NOTIFICATION_LOG as unknown as TableDef<never>, db),
   },
 ];

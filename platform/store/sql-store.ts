@@ -7,7 +7,9 @@ import { MIGRATIONS } from './migrations.js';
 import { RecentIds } from './recent-ids.js';
 import { RETENTION_TABLES, type RetentionPass, type RetentionPolicy, type RetentionTable } from './retention.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
-import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
+import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, NotificationQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
+import type { NotificationRecord } from '../contracts/notifications.js';
+import { NOTIFICATION_LOG, notificationFromRow } from './notification-log-table.js';
 import {
   ALERTS, alertFromRow, ANOMALIES, CHANGES, CHECKPOINTS, INCIDENTS, LOGS, METRICS, TOPOLOGY,
   anomalyFromRow, changeFromRow, incidentFromRow, type Row, type TableDef,
@@ -188,6 +190,23 @@ export abstract class SqlStore implements Store {
     const rows = await this.query(sql`SELECT ${trusted(this.dialect.countIds)} AS n
       FROM ${ident(KIND_TABLES[kind])} WHERE tenant = ${val.str(tenant)}`);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async appendNotifications(rows: readonly NotificationRecord[]): Promise<void> {
+    await this.write(NOTIFICATION_LOG, rows);
+  }
+
+  async queryNotifications(q: NotificationQuery): Promise<NotificationRecord[]> {
+    // ClickHouse types an empty array literal Array(Nothing), which has() refuses.
+    if (q.incidentIds?.length === 0 || q.kinds?.length === 0) return [];
+    const where: SqlFragment[] = [sql`1 = 1`];
+    if (q.tenant !== undefined) where.push(sql`tenant = ${val.str(q.tenant)}`);
+    if (q.incidentIds !== undefined) where.push(this.dialect.has(sql`${val.strs(q.incidentIds)}`, sql`incident_id`));
+    if (q.kinds !== undefined) where.push(this.dialect.has(sql`${val.strs(q.kinds)}`, sql`kind`));
+    if (q.since !== undefined) where.push(sql`sent_at >= ${val.int(q.since)}`);
+    const rows = await this.query(sql`SELECT ${columnsOf(NOTIFICATION_LOG as TableDef<never>)} FROM ${ident(NOTIFICATION_LOG.name)}${this.final()}
+      WHERE ${join(where, ' AND ')} ORDER BY sent_at DESC, id DESC LIMIT ${val.int(q.limit)}`);
+    return rows.map(notificationFromRow);
   }
 
   async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {

@@ -3,6 +3,7 @@
 // return the same record twice.
 import type { RetentionPass, RetentionPolicy } from './retention.js';
 import type { Alert, Anomaly, ChangeEvent, Incident, LogRecord, MetricPoint, Topology } from '../contracts/events.js';
+import type { NotificationKind, NotificationRecord } from '../contracts/notifications.js';
 
 export interface Page<T> {
   items: T[];
@@ -44,6 +45,16 @@ export interface AlertQuery {
   cursor?: string;
 }
 
+export interface NotificationQuery {
+  /** Without a tenant: every tenant's (the correlate stage finds its open notifications at start). */
+  tenant?: string;
+  incidentIds?: readonly string[];
+  kinds?: readonly NotificationKind[];
+  /** Sent at or after. */
+  since?: number;
+  limit: number;
+}
+
 export interface ServiceSummary {
   name: string;
   anomalies: number;
@@ -81,6 +92,10 @@ export interface Store {
   listServices(tenant: string): Promise<ServiceSummary[]>;
   /** Distinct records of a kind (what a replay must not inflate). */
   count(tenant: string, kind: RecordKind): Promise<number>;
+  /** The notification log: a record written again (same id) is kept once. */
+  appendNotifications(rows: readonly NotificationRecord[]): Promise<void>;
+  /** Newest first (sent_at, id), at most `limit`. */
+  queryNotifications(q: NotificationQuery): Promise<NotificationRecord[]>;
   putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void>;
   getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]>;
   /** Deletes rows older than the policy allows, per table and tenant (see retention.ts). */

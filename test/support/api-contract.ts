@@ -66,6 +66,27 @@ export function apiContract(name: string, openStore: () => Promise<Store>): void
       await app.close();
     });
 
+    it('shows a long incident\'s newest anomalies first, as many as asked, and pages on to the oldest', async () => {
+      const { app, store } = await build();
+      const tenant = `api_long_${name.toLowerCase()}`;
+      const an = Array.from({ length: 30 }, (_, i) => anomaly(tenant, i));
+      await store.insertAnomalies(an);
+      // Ids in the order they joined: the oldest first, as the grouper appends them.
+      await store.upsertIncidents([incident(tenant, 1, { anomalyIds: an.map((a) => a.id) })]);
+      const id = incident(tenant, 1).id;
+      const headers = { 'x-scope-orgid': tenant };
+      const first = (await app.inject({ method: 'GET', url: `/v1/incidents/${id}?anomalies=10`, headers })).json();
+      const newest = [...an].sort((a, b) => b.ts - a.ts);
+      expect(first.anomalies.map((a: { id: string }) => a.id)).toEqual(newest.slice(0, 10).map((a) => a.id));
+      const rest = (await app.inject({ method: 'GET', url: `/v1/anomalies?incident=${id}&limit=100&cursor=${encodeURIComponent(first.anomaliesNextCursor)}`, headers })).json();
+      expect(rest.items.map((a: { id: string }) => a.id)).toEqual(newest.slice(10).map((a) => a.id));
+      const all = (await app.inject({ method: 'GET', url: `/v1/incidents/${id}`, headers })).json();
+      expect(all.anomalies).toHaveLength(30);
+      expect(all.anomaliesNextCursor).toBeUndefined();
+      expect((await app.inject({ method: 'GET', url: `/v1/incidents/${id}?anomalies=1001`, headers })).statusCode).toBe(400);
+      await app.close();
+    });
+
     it('rejects bad filters, bad cursors, bad tenants and missing keys with coded 4xx', async () => {
       const { app } = await build(['s3cret']);
       const auth = { authorization: 'Bearer s3cret' };

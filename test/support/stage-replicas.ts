@@ -2,6 +2,7 @@
 // kill one the way a crash does: its consumer leaves the group and it can write nothing more,
 // with no last checkpoint or commit (its stage is never stopped).
 import type { Logger } from 'pino';
+import { Partitioners } from 'kafkajs';
 import type { AiopsConfig } from '../../platform/config/config.js';
 import { runStages, type Pipeline } from '../../platform/runtime/run-stages.js';
 import type { StageModule } from '../../platform/runtime/stage.js';
@@ -52,4 +53,17 @@ export async function follow<K extends TopicName>(bus: KafkaBus, topic: K, group
     },
   });
   cleanup.push(() => sub.stop());
+}
+
+/** Partition the producer's default partitioner puts a key on, among `partitions`. */
+export function partitionOf(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  return partitioner({ topic: 't', partitionMetadata, message: { key, value: '' } });
+}
+
+/** Two tenants whose records land on partitions of different parity: with two members, different replicas. */
+export function twoTenants(partitions: number): [string, string] {
+  const names = Array.from({ length: 100 }, (_, i) => `team-${i}`);
+  return [names.find((t) => partitionOf(t, partitions) % 2 === 0)!, names.find((t) => partitionOf(t, partitions) % 2 === 1)!];
 }

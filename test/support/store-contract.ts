@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Anomaly, Incident, LogRecord } from '../../platform/contracts/events.js';
 import { stableId } from '../../platform/contracts/ids.js';
 import type { Store } from '../../platform/store/store.js';
+import { notificationId, type NotificationRecord } from '../../platform/contracts/notifications.js';
 import { INJECTION_CORPUS } from './injection-corpus.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -222,6 +223,29 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       const items = (await store.queryAnomalies({ tenant: t, limit: 10 })).items;
       expect(items).toEqual([v(3)]);
       expect(await store.count(t, 'anomalies')).toBe(1);
+    });
+
+    it('keeps a notification written twice once, and reads the log back newest first by tenant, incident and kind', async () => {
+      const store = await open();
+      const t = tenant('nflog');
+      const note = (incidentId: string, kind: NotificationRecord['kind'], sentAt: number, partition = 3): NotificationRecord => {
+        const r = { tenant: t, incidentId, receiver: 'webhook-0123456789ab', kind, cycle: 1, sentAt, incidentVersion: 2, incidentUpdatedAt: T0, signature: '[["api"],"db"]', partition };
+        return { id: notificationId(r), ...r };
+      };
+      const trigger = note('inc_a', 'trigger', T0 + 1);
+      await store.appendNotifications([trigger, note('inc_a', 'repeat', T0 + 2), note('inc_b', 'trigger', T0 + 3)]);
+      // A rewrite after a write that seemed to fail: the same row again.
+      await store.appendNotifications([trigger]);
+      const all = await store.queryNotifications({ tenant: t, limit: 10 });
+      expect(all.map((r) => [r.incidentId, r.kind])).toEqual([['inc_b', 'trigger'], ['inc_a', 'repeat'], ['inc_a', 'trigger']]);
+      expect(all[0]).toEqual(note('inc_b', 'trigger', T0 + 3));
+      expect((await store.queryNotifications({ tenant: t, since: T0 + 2, limit: 10 })).map((r) => r.kind)).toEqual(['trigger', 'repeat']);
+      // Two replicas racing: the same trigger sent at another time has the same id, and one row stays.
+      await store.appendNotifications([{ ...trigger, sentAt: T0 + 9 }]);
+      expect((await store.queryNotifications({ tenant: t, incidentIds: ['inc_a'], limit: 10 })).filter((r) => r.kind === 'trigger')).toHaveLength(1);
+      expect((await store.queryNotifications({ tenant: t, incidentIds: ['inc_a'], kinds: ['trigger', 'resolve'], limit: 10 })).map((r) => r.id)).toEqual([trigger.id]);
+      expect(await store.queryNotifications({ tenant: t, incidentIds: [], limit: 10 })).toEqual([]);
+      expect((await store.queryNotifications({ kinds: ['trigger'], since: T0, limit: 10_000 })).filter((r) => r.tenant === t)).toHaveLength(2);
     });
 
     it('applies migrations once', async () => {

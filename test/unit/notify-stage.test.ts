@@ -11,6 +11,8 @@ import type { Anomaly } from '../../platform/contracts/events.js';
 import { TOPICS } from '../../platform/contracts/topics.js';
 import { runStages } from '../../platform/runtime/run-stages.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
+import { alertToAnomaly } from '../../ingest/sources/alertmanager.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const received: Array<{ path: string; body: Record<string, unknown> }> = [];
 let pagerDutyFailures = 1;
@@ -69,5 +71,34 @@ describe('notifications from the correlate stage', () => {
     // PagerDuty's retry did not resend to the webhook.
     expect(received.filter((r) => r.path === '/pd')).toHaveLength(1);
     expect(received.filter((r) => r.path === '/hook')).toHaveLength(1);
+  });
+
+  it('pages for one critical Alertmanager alert and resolves when Alertmanager resolves it', async () => {
+    const receiver = await startWebhookReceiver();
+    const config = loadConfig({}, {
+      AIOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'aiops-notify-alert-')), AIOPS_BUS: 'memory', AIOPS_STORE: 'duckdb',
+      AIOPS_NOTIFY_WEBHOOK_URLS: receiver.url, AIOPS_NOTIFY_GROUP_WAIT_MS: '0',
+    });
+    const pipeline = await runStages([STAGES.sink, STAGES.correlate], config, { logger: createLogger('silent', { role: 'test' }), opsServer: false });
+    const startsAt = Date.now() - 60_000;
+    const am = (status: 'firing' | 'resolved') => alertToAnomaly({
+      status, labels: { alertname: 'CheckoutDown', service: 'checkout', severity: 'critical' }, startsAt: new Date(startsAt).toISOString(),
+      endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z', fingerprint: 'fp-checkout-down',
+    }, { version: '4', status }, 'default', Date.now());
+    const until = async (ok: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    };
+    try {
+      await pipeline.bus.publish(TOPICS.anomalies, [{ key: 'default', value: am('firing') }]);
+      await until(() => receiver.received.length > 0);
+      await pipeline.bus.publish(TOPICS.anomalies, [{ key: 'default', value: am('resolved') }]);
+      await until(() => receiver.received.length > 1);
+    } finally {
+      await pipeline.stop();
+      await receiver.close();
+    }
+    expect(receiver.received.map((r) => [r.kind, r.incident.status])).toEqual([['trigger', 'open'], ['resolve', 'resolved']]);
+    expect((receiver.received[0] as unknown as { summary: string }).summary).toMatch(/^checkout: CheckoutDown firing since /);
   });
 });

@@ -50,7 +50,7 @@ describe('DuckDB file', () => {
     const file = tempFile();
     await writePreviousSchema(file);
     const before = await DuckDbStore.open(file);
-    expect(await before.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
+    expect(await before.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables', '0004_notification_log']);
     await before.close();
     // Reopen as a fresh start would: rows written under the old schema are still there.
     const legacy = await DuckDBInstance.create(file);
@@ -74,7 +74,7 @@ describe('DuckDB file', () => {
       await conn.run("INSERT INTO anomalies SELECT 't', 'an_' || i::VARCHAR, DATE '2023-11-14', 1700000000000 + i, 'api', 'metric', 'latency', 'robust', 0.9, 1, 1, 0, 2, 'up', [], [] FROM range(7) r(i)");
     });
     const store = await DuckDbStore.open(file);
-    expect(await store.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables']);
+    expect(await store.migrate()).toEqual(['0002_anomaly_episodes', '0003_append_only_big_tables', '0004_notification_log']);
     expect(await store.count('t', 'anomalies')).toBe(7);
     await store.insertAnomalies([anomaly('t', 1)]);
     expect(await store.count('t', 'anomalies')).toBe(8);
