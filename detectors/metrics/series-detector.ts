@@ -16,6 +16,7 @@
 import { resolveConfig, type SeriesDetectorConfig, DEFAULT_SERIES_DETECTOR_CONFIG } from './config.js';
 import { clockFor, dayOfWeek, daySlot, type LocalClock } from './local-time.js';
 import { normalTail } from './normal-distribution.js';
+import type { StateSlab } from './state-slab.js';
 import {
   ALARM_RING,
   BASELINE_SLOTS,
@@ -32,6 +33,7 @@ import {
   layoutFor,
   type Layout,
   type PatternName,
+  type ResidentLayout,
 } from './state-layout.js';
 
 export { DEFAULT_SERIES_DETECTOR_CONFIG };
@@ -113,22 +115,61 @@ function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
 
+/**
+ * What every detector of one config shares: the config, both layouts and the zone's clock (one
+ * object per config, so a detector holds one reference instead of four).
+ */
+interface Kind {
+  readonly config: SeriesDetectorConfig;
+  /** Resident layout: offsets into the detector's own state. */
+  readonly L: ResidentLayout;
+  /** Checkpoint layout. */
+  readonly W: Layout;
+  readonly clock: LocalClock;
+}
+
+const kinds = new WeakMap<SeriesDetectorConfig, Kind>();
+
+function kindOf(config: SeriesDetectorConfig): Kind {
+  let k = kinds.get(config);
+  if (k === undefined) {
+    const W = layoutFor(config.slotsPerDay);
+    k = Object.freeze({ config, L: W.resident, W, clock: clockFor(config.timeZone) });
+    kinds.set(config, k);
+  }
+  return k;
+}
+
+/** Fresh pattern tolerances, shared until a false-positive mark gives a detector its own copy. Never written. */
+const FRESH_TOLERANCE = new Float64Array(PATTERNS.length).fill(1);
+
+function freshRing(pairs: number): Float64Array {
+  return new Float64Array(pairs * 2).fill(Number.NaN);
+}
+
 function rawFromZ(z: number, scale: number): number {
   const q = z / scale;
   return 1 - Math.exp(-0.5 * q * q);
 }
 
 export class SeriesDetector {
-  readonly config: SeriesDetectorConfig;
+  private readonly k: Kind;
   private readonly s: Float64Array;
-  private readonly L: Layout;
-  private readonly clock: LocalClock;
+  /** Pattern tolerances: FRESH_TOLERANCE until false-positive feedback. */
+  private tol: Float64Array = FRESH_TOLERANCE;
+  /** (ts, pattern) ring of recent alarms; none before the first alarm. */
+  private alarms: Float64Array | undefined = undefined;
+  /** (start, end) ring of marked incidents; none before the first mark. */
+  private incidents: Float64Array | undefined = undefined;
 
-  constructor(config?: Partial<SeriesDetectorConfig>) {
-    this.config = resolveConfig(config);
-    this.L = layoutFor(this.config.slotsPerDay);
-    this.s = new Float64Array(this.L.length);
-    this.clock = clockFor(this.config.timeZone);
+  /**
+   * `slab`: carve the state out of a shared buffer (a bank of many series) instead of an ArrayBuffer
+   * of its own; the numbers and the results are the same either way.
+   */
+  constructor(config?: Partial<SeriesDetectorConfig>, slab?: StateSlab) {
+    this.k = kindOf(resolveConfig(config));
+    const L = this.k.L;
+    this.s = slab !== undefined ? slab.take(L.length) : new Float64Array(L.length);
     const s = this.s;
     s[S.LAST_TS] = Number.NaN;
     s[S.LAST_RAW] = Number.NaN;
@@ -138,18 +179,19 @@ export class SeriesDetector {
     s.fill(this.config.recordPrior, S.REC_SPIKE_UP, S.REC_SHIFT_DOWN + 1);
     s[S.SHADOW_TS] = Number.NaN;
     s[S.PENDING_TS] = Number.NaN;
-    s.fill(1, this.L.tolerance, this.L.tolerance + PATTERNS.length);
-    s.fill(Number.NaN, this.L.alarms, this.L.alarms + ALARM_RING * 2);
-    s.fill(Number.NaN, this.L.incidents, this.L.incidents + INCIDENT_RING * 2);
-    s.fill(Number.NaN, this.L.day, this.L.day + this.config.slotsPerDay);
-    s.fill(0, this.L.week, this.L.week + WEEK_DAYS);
+    s.fill(Number.NaN, L.day, L.day + L.slotsPerDay);
+    s.fill(0, L.week, L.week + WEEK_DAYS);
     this.initTail();
+  }
+
+  get config(): SeriesDetectorConfig {
+    return this.k.config;
   }
 
   /** Version-2 scalars at their fresh values (also what a migrated version-1 state gets). */
   private initTail(): void {
     const s = this.s;
-    const t = this.L.tail;
+    const t = this.k.L.tail;
     s[t + T.FIRST_TS] = Number.NaN;
     s[t + T.RUN_TS] = Number.NaN;
     s[t + T.OUT_RUN] = 0;
@@ -173,19 +215,19 @@ export class SeriesDetector {
   get holdSinceMs(): number {
     const s = this.s;
     // -Infinity: a false-positive mark accepted the hold; it ends at the next point outside the band.
-    return (s[this.L.tail + T.OUT_RUN] as number) >= HOLD_START_POINTS ? (s[this.L.tail + T.RUN_TS] as number) : Number.NaN;
+    return (s[this.k.L.tail + T.OUT_RUN] as number) >= HOLD_START_POINTS ? (s[this.k.L.tail + T.RUN_TS] as number) : Number.NaN;
   }
 
-  /** Bytes of numeric state held per series. */
+  /** Bytes of numeric state this series holds (the shared fresh tolerances not counted). */
   get stateBytes(): number {
-    return this.s.byteLength;
+    return this.s.byteLength + (this.tol === FRESH_TOLERANCE ? 0 : this.tol.byteLength) + (this.alarms?.byteLength ?? 0) + (this.incidents?.byteLength ?? 0);
   }
 
   /** Scores one point. Rows must come in time order; equal timestamps are fine. Never throws on data. */
   update(tsMs: number, value: number): SeriesVerdict {
     const s = this.s;
-    const c = this.config;
-    const L = this.L;
+    const c = this.k.config;
+    const L = this.k.L;
     if (!Number.isFinite(value) || !Number.isFinite(tsMs)) return this.invalidVerdict(value);
     const tl = L.tail;
     if (!this.clockSane(tsMs)) return this.invalidVerdict(value);
@@ -238,7 +280,7 @@ export class SeriesDetector {
     }
 
     // Calendar position (local, DST-safe).
-    const local = this.clock.local(tsMs);
+    const local = this.k.clock.local(tsMs);
     const slot = L.day + daySlot(local, L.slotsPerDay);
     const dow = L.week + dayOfWeek(local);
 
@@ -260,15 +302,15 @@ export class SeriesDetector {
     const sigma = seasonalBetter ? sigSeas : sigLocal;
 
     // Components (each divided by its pattern's tolerance, raised by false-positive feedback).
-    const tol = L.tolerance;
+    const tol = this.tol;
     const zL = (x - predLocal) / sigLocal;
-    const zLt = zL / (s[tol + (zL >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
+    const zLt = zL / (tol[zL >= 0 ? PAT['spike-up'] : PAT['spike-down']] as number);
     let rawSpike = rawFromZ(zLt, c.rawZScale);
     let rawSeas = 0;
     let zS = 0;
     if (seasReady) {
       zS = (x - predSeas) / sigSeas;
-      const zSt = zS / (s[tol + (zS >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down'])] as number);
+      const zSt = zS / (tol[zS >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']] as number);
       rawSeas = rawFromZ(zSt, c.rawZScale);
       // Trust the better predictor; the other one's surprise is discounted.
       if (seasonalBetter) rawSpike *= 0.5;
@@ -285,7 +327,7 @@ export class SeriesDetector {
     const zSl = mS / (MAD_TO_SIGMA * (s[S.SHIFT_SLOW_SCALE] as number) + floor);
     const zShift = Math.abs(zF) >= Math.abs(zSl) ? zF : zSl;
     const shiftUp = zShift >= 0;
-    const rawShift = rawFromZ(zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number), c.rawZScale);
+    const rawShift = rawFromZ(zShift / (tol[shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down']] as number), c.rawZScale);
 
     let raw = rawSpike;
     let comp: DetectorComponent = 'spike';
@@ -323,8 +365,8 @@ export class SeriesDetector {
     // from zero, so early residuals have absurd z (1e5 on a traffic sensor) and such a record would
     // outlive the series (decay 0.9999 per point) and mute every later record alarm.
     const zMain = seasonalBetter ? zS : zL;
-    const zMainT = zMain / (s[tol + (seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down'])] as number);
-    const zShiftT = zShift / (s[tol + (shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down'])] as number);
+    const zMainT = zMain / (tol[seasonalBetter ? (zMain >= 0 ? PAT['seasonal-up'] : PAT['seasonal-down']) : zMain >= 0 ? PAT['spike-up'] : PAT['spike-down']] as number);
+    const zShiftT = zShift / (tol[shiftUp ? PAT['level-shift-up'] : PAT['level-shift-down']] as number);
     // Records and the range need a long-run picture (the scales' size, the learnt range): they start on
     // the points rule even when event time ended the warm-up earlier.
     const longRun = n >= c.warmupPoints;
@@ -350,8 +392,8 @@ export class SeriesDetector {
     const rmin = s[S.MIN] as number;
     const rmax = s[S.MAX] as number;
     if (longRun) {
-      const tUp = c.rangeTolerance * (s[tol + PAT['range-up']] as number);
-      const tDn = c.rangeTolerance * (s[tol + PAT['range-down']] as number);
+      const tUp = c.rangeTolerance * (tol[PAT['range-up']] as number);
+      const tDn = c.rangeTolerance * (tol[PAT['range-down']] as number);
       if (x > rmax + tUp * range && range > 0) {
         score = 1;
         comp = 'range';
@@ -366,7 +408,7 @@ export class SeriesDetector {
     // False-positive feedback discounts the evidence of the pattern that would fire.
     {
       const base = comp === 'spike' ? 0 : comp === 'seasonal' ? 2 : comp === 'level-shift' ? 4 : 6; // PATTERNS order
-      score /= s[tol + base + (zDir >= 0 ? 0 : 1)] as number;
+      score /= tol[base + (zDir >= 0 ? 0 : 1)] as number;
     }
 
     // Cold start.
@@ -456,8 +498,8 @@ export class SeriesDetector {
    */
   private clockSane(tsMs: number): boolean {
     const s = this.s;
-    const c = this.config;
-    const tl = this.L.tail;
+    const c = this.k.config;
+    const tl = this.k.L.tail;
     const lastTs = s[S.LAST_TS] as number;
     if (Number.isNaN(lastTs)) return true;
     const dt = s[S.DT] as number;
@@ -494,7 +536,7 @@ export class SeriesDetector {
    */
   private holdStep(tsMs: number, outside: boolean, incident: boolean): 'no' | 'time' | 'operator' {
     const s = this.s;
-    const tl = this.L.tail;
+    const tl = this.k.L.tail;
     const run = s[tl + T.OUT_RUN] as number;
     const holding = run >= HOLD_START_POINTS;
     if (outside) {
@@ -505,7 +547,7 @@ export class SeriesDetector {
       }
       s[tl + T.OUT_RUN] = run + 1;
       const since = s[tl + T.RUN_TS] as number;
-      if (!incident && run + 1 >= HOLD_START_POINTS && tsMs - since >= this.config.maxHoldMs) {
+      if (!incident && run + 1 >= HOLD_START_POINTS && tsMs - since >= this.k.config.maxHoldMs) {
         this.endHold();
         return since === Number.NEGATIVE_INFINITY ? 'operator' : 'time';
       }
@@ -516,7 +558,7 @@ export class SeriesDetector {
       return 'no';
     }
     const inRun = (s[tl + T.IN_RUN] as number) + 1;
-    if (inRun < this.config.holdReleasePoints) {
+    if (inRun < this.k.config.holdReleasePoints) {
       s[tl + T.IN_RUN] = inRun;
       return 'no';
     }
@@ -543,7 +585,7 @@ export class SeriesDetector {
 
   private endHold(): void {
     const s = this.s;
-    const tl = this.L.tail;
+    const tl = this.k.L.tail;
     s[tl + T.RUN_TS] = Number.NaN;
     s[tl + T.OUT_RUN] = 0;
     s[tl + T.IN_RUN] = 0;
@@ -571,7 +613,7 @@ export class SeriesDetector {
   /** Score of |z| against the slot's decaying record times margin (0.5 = beats it by exactly margin), then updates the record. */
   private record(slot: number, absZ: number, margin: number): number {
     const s = this.s;
-    const c = this.config;
+    const c = this.k.config;
     const rec = s[slot] as number;
     const score = absZ > 0 ? clamp(0.5 + c.recordSlope * Math.log2(absZ / (rec * margin)), 0, 1) : 0;
     s[slot] = Math.max(c.recordPrior, rec * c.recordDecay, absZ);
@@ -599,7 +641,7 @@ export class SeriesDetector {
     deviating: boolean,
   ): void {
     const s = this.s;
-    const c = this.config;
+    const c = this.k.config;
     const clip = c.clipZ;
     // Local predictor: winsorised EW level with a damped trend.
     const eL = clamp(zL, -clip, clip) * sigLocal;
@@ -682,18 +724,19 @@ export class SeriesDetector {
     const pat = PAT[name];
     if (pat === undefined) return;
     const s = this.s;
+    const a = (this.alarms ??= freshRing(ALARM_RING));
     const h = s[S.ALARM_HEAD] as number;
-    s[this.L.alarms + 2 * h] = tsMs;
-    s[this.L.alarms + 2 * h + 1] = pat;
+    a[2 * h] = tsMs;
+    a[2 * h + 1] = pat;
     s[S.ALARM_HEAD] = (h + 1) % ALARM_RING;
   }
 
   private inIncident(tsMs: number): boolean {
-    const s = this.s;
-    const base = this.L.incidents;
+    const r = this.incidents;
+    if (r === undefined) return false;
     for (let i = 0; i < INCIDENT_RING; i++) {
-      const a = s[base + 2 * i] as number;
-      if (a === a && tsMs >= a && tsMs <= (s[base + 2 * i + 1] as number)) return true;
+      const a = r[2 * i] as number;
+      if (a === a && tsMs >= a && tsMs <= (r[2 * i + 1] as number)) return true;
     }
     return false;
   }
@@ -704,8 +747,8 @@ export class SeriesDetector {
     const n = s[S.N] as number;
     const pendingN = s[S.PENDING_N] as number;
     if (n - pendingN < SHADOW_ROTATE && s[S.PENDING_TS] === s[S.PENDING_TS]) return;
-    const sh = this.L.shadow;
-    const pe = this.L.pending;
+    const sh = this.k.L.shadow;
+    const pe = this.k.L.pending;
     for (let i = 0; i < BASELINE_SLOTS.length; i++) {
       s[sh + i] = s[pe + i] as number;
       s[pe + i] = s[BASELINE_SLOTS[i] as number] as number;
@@ -723,15 +766,16 @@ export class SeriesDetector {
   markIncident(startMs: number, endMs: number): void {
     if (!(endMs >= startMs)) throw new RangeError(`incident end (${endMs}) must not precede start (${startMs})`);
     const s = this.s;
+    const r = (this.incidents ??= freshRing(INCIDENT_RING));
     const h = s[S.INCIDENT_HEAD] as number;
-    s[this.L.incidents + 2 * h] = startMs;
-    s[this.L.incidents + 2 * h + 1] = endMs;
+    r[2 * h] = startMs;
+    r[2 * h + 1] = endMs;
     s[S.INCIDENT_HEAD] = (h + 1) % INCIDENT_RING;
     if (!(startMs <= (s[S.LAST_TS] as number))) return;
     // Roll back to the newest calm copy taken before the incident started.
     const pendingTs = s[S.PENDING_TS] as number;
     const shadowTs = s[S.SHADOW_TS] as number;
-    const from = pendingTs < startMs ? this.L.pending : shadowTs < startMs ? this.L.shadow : -1;
+    const from = pendingTs < startMs ? this.k.L.pending : shadowTs < startMs ? this.k.L.shadow : -1;
     if (from >= 0) {
       for (let i = 0; i < BASELINE_SLOTS.length; i++) s[BASELINE_SLOTS[i] as number] = s[from + i] as number;
       s[S.SHIFT_FAST] = 0;
@@ -747,7 +791,7 @@ export class SeriesDetector {
    */
   private forgetSeasonal(fromMs: number, toMs: number): void {
     const s = this.s;
-    const L = this.L;
+    const L = this.k.L;
     if (toMs - fromMs >= 7 * ONE_DAY) {
       s.fill(Number.NaN, L.day, L.day + L.slotsPerDay);
       s.fill(0, L.week, L.week + WEEK_DAYS);
@@ -757,7 +801,7 @@ export class SeriesDetector {
     const step = ONE_DAY / L.slotsPerDay / 2;
     for (let t = fromMs; ; t += step) {
       const at = Math.min(t, toMs);
-      const local = this.clock.local(at);
+      const local = this.k.clock.local(at);
       s[L.day + daySlot(local, L.slotsPerDay)] = Number.NaN;
       s[L.week + dayOfWeek(local)] = 0;
       if (at >= toMs) break;
@@ -771,15 +815,16 @@ export class SeriesDetector {
    */
   markFalsePositive(startMs: number, endMs: number): PatternName[] {
     const s = this.s;
-    const c = this.config;
+    const c = this.k.config;
     const adjusted: PatternName[] = [];
     // An operator calling an ongoing deviation a false positive accepts its level as the new normal:
     // the next point outside the band re-anchors the baseline at its value.
     const holdTs = this.holdSinceMs;
-    if (holdTs === holdTs && endMs >= holdTs && startMs <= (s[S.LAST_TS] as number)) s[this.L.tail + T.RUN_TS] = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < ALARM_RING; i++) {
-      const ts = s[this.L.alarms + 2 * i] as number;
-      const pat = s[this.L.alarms + 2 * i + 1] as number;
+    if (holdTs === holdTs && endMs >= holdTs && startMs <= (s[S.LAST_TS] as number)) s[this.k.L.tail + T.RUN_TS] = Number.NEGATIVE_INFINITY;
+    const alarms = this.alarms;
+    for (let i = 0; alarms !== undefined && i < ALARM_RING; i++) {
+      const ts = alarms[2 * i] as number;
+      const pat = alarms[2 * i + 1] as number;
       if (!(ts >= startMs && ts <= endMs) || pat !== pat) continue;
       const name = PATTERNS[pat];
       if (name === undefined) continue;
@@ -788,8 +833,9 @@ export class SeriesDetector {
         name === 'range-up' ? ['range-up', 'spike-up', 'seasonal-up'] : name === 'range-down' ? ['range-down', 'spike-down', 'seasonal-down'] : [name];
       for (const r of related) {
         if (adjusted.includes(r)) continue;
-        const slot = this.L.tolerance + PAT[r];
-        s[slot] = Math.min(c.maxTolerance, (s[slot] as number) * c.falsePositiveStep);
+        if (this.tol === FRESH_TOLERANCE) this.tol = FRESH_TOLERANCE.slice();
+        const slot = PAT[r];
+        this.tol[slot] = Math.min(c.maxTolerance, (this.tol[slot] as number) * c.falsePositiveStep);
         adjusted.push(r);
       }
     }
@@ -798,34 +844,55 @@ export class SeriesDetector {
 
   /** Current tolerance multiplier of each alarm pattern (1 = default sensitivity). */
   tolerances(): Record<PatternName, number> {
-    return Object.fromEntries(PATTERNS.map((p, i) => [p, this.s[this.L.tolerance + i] as number])) as Record<PatternName, number>;
+    return Object.fromEntries(PATTERNS.map((p, i) => [p, this.tol[i] as number])) as Record<PatternName, number>;
   }
 
-  /** JSON-serialisable, versioned checkpoint of everything the detector has learnt. */
+  /** JSON-serialisable, versioned checkpoint of everything the detector has learnt (the full Layout). */
   snapshot(): SeriesDetectorState {
-    const bytes = new Uint8Array(this.s.buffer, this.s.byteOffset, this.s.byteLength);
-    return { version: STATE_VERSION, slotsPerDay: this.L.slotsPerDay, data: Buffer.from(bytes).toString('base64') };
+    const { L, W } = this.k;
+    const w = new Float64Array(W.length);
+    for (const [from, to, n] of L.segments) w.set(this.s.subarray(from, from + n), to);
+    w.set(this.tol, W.tolerance);
+    w.fill(Number.NaN, W.alarms, W.incidents + INCIDENT_RING * 2);
+    if (this.alarms !== undefined) w.set(this.alarms, W.alarms);
+    if (this.incidents !== undefined) w.set(this.incidents, W.incidents);
+    return { version: STATE_VERSION, slotsPerDay: L.slotsPerDay, data: Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString('base64') };
   }
 
   /** Rebuilds a detector from a snapshot; config may differ except for slotsPerDay (part of the layout). */
-  static restore(state: SeriesDetectorState, config?: Partial<SeriesDetectorConfig>): SeriesDetector {
+  static restore(state: SeriesDetectorState, config?: Partial<SeriesDetectorConfig>, slab?: StateSlab): SeriesDetector {
     if (state === null || typeof state !== 'object' || (state.version !== STATE_VERSION && state.version !== STATE_VERSION_V1)) {
       throw new RangeError(
         `unsupported series detector state version ${String((state as { version?: unknown } | null)?.version)} (expected ${STATE_VERSION_V1} or ${STATE_VERSION})`,
       );
     }
-    const d = new SeriesDetector({ ...(config ?? {}), slotsPerDay: state.slotsPerDay });
+    // The caller's resolved config when it has the state's layout: a copy per restored series cost
+    // about 400 bytes each.
+    const resolved = resolveConfig(config);
+    const d = new SeriesDetector(resolved.slotsPerDay === state.slotsPerDay ? resolved : { ...resolved, slotsPerDay: state.slotsPerDay }, slab);
+    const { L, W } = d.k;
     const buf = Buffer.from(state.data, 'base64');
-    const expected = state.version === STATE_VERSION ? d.s.byteLength : d.L.tail * 8;
+    // Version 1 is version 2 without the tail (the last block): it keeps the fresh tail.
+    const expected = (state.version === STATE_VERSION ? W.length : W.tail) * 8;
     if (buf.byteLength !== expected) {
       throw new RangeError(`series detector state has ${buf.byteLength} bytes, expected ${expected}`);
     }
-    new Uint8Array(d.s.buffer, d.s.byteOffset, d.s.byteLength).set(buf);
+    const w = new Float64Array(expected / 8);
+    new Uint8Array(w.buffer).set(buf);
+    for (const [to, from, n] of L.segments) d.s.set(w.subarray(from, Math.min(from + n, w.length)), to);
+    const tol = w.subarray(W.tolerance, W.tolerance + PATTERNS.length);
+    if (tol.some((x) => x !== 1)) d.tol = tol.slice();
+    const ring = (at: number, pairs: number) => {
+      const r = w.subarray(at, at + pairs * 2);
+      return r.every((x) => Number.isNaN(x)) ? undefined : r.slice();
+    };
+    d.alarms = ring(W.alarms, ALARM_RING);
+    d.incidents = ring(W.incidents, INCIDENT_RING);
     if (state.version === STATE_VERSION_V1) {
       // A version-1 series had no event-time warm-up: it is judged when its points say so, and its
       // clock is whatever it had adopted (the resync rule repairs a poisoned one).
       const s = d.s;
-      s[d.L.tail + T.FIRST_TS] = s[S.LAST_TS] as number;
+      s[L.tail + T.FIRST_TS] = s[S.LAST_TS] as number;
     }
     return d;
   }
