@@ -40,11 +40,11 @@ export const CHECKPOINT_EVENT_SPAN_MS = 5 * 60_000;
  * shape and none grows a separate property store when a field is first set; `episode` is cleared, not
  * deleted (a delete turns the object into a dictionary).
  */
-interface SeriesState {
+interface SeriesState extends Required<SustainedState> {
   detector: SeriesDetector;
   counter?: CounterState;
   bucket?: BucketState;
-  sustained: SustainedState;
+  // The paging rule's counters (seen, run, open) are the state's own fields: no object of their own.
   /** The series' open anomaly episode (episodes.ts), if any. */
   episode?: EpisodeState;
   /** Newest point applied; older or equal points are replays already in the state. */
@@ -79,8 +79,9 @@ function newSeriesState(detector: SeriesDetector, sustained: SustainedState | un
     detector,
     counter: undefined,
     bucket: undefined,
-    // Its own three fields from the start: applySustainedRule sets `open` on every point.
-    sustained: { seen: sustained?.seen ?? 0, run: sustained?.run ?? 0, open: sustained?.open ?? false },
+    seen: sustained?.seen ?? 0,
+    run: sustained?.run ?? 0,
+    open: sustained?.open ?? false,
     episode: undefined,
     lastTs,
     checkpointedTs: lastTs,
@@ -224,7 +225,7 @@ export class SeriesBank {
         if (!s.dirty) continue;
         s.dirty = false;
         s.checkpointedTs = s.lastTs;
-        const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained, lastTs: s.lastTs };
+        const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: { seen: s.seen, run: s.run, open: s.open }, lastTs: s.lastTs };
         if (s.counter) payload.counter = s.counter;
         if (s.bucket) payload.bucket = s.bucket;
         if (s.episode) payload.episode = s.episode;
@@ -333,7 +334,7 @@ export async function detectBatch(
     if (value === undefined) continue;
     if ((s.volume ??= isRequestVolume(p.name))) bank.volumes.record(p.tenant, p.service, key, p.kind === 'counter' ? 'per_second' : 'per_point', p.ts, value);
     const v = s.detector.update(p.ts, value);
-    const verdict = applySustainedRule(s.sustained, v);
+    const verdict = applySustainedRule(s, v);
     const step = stepEpisode(s.episode, p.ts, verdict.anomalous ? episodePoint(p.ts, v, verdict, { kind: p.kind }) : undefined, bank.episodeRule);
     s.episode = step.state;
     if (step.emissions.length > 0) {
@@ -361,7 +362,7 @@ export async function detectBatch(
     for (const b of closed) {
       const ts = b.start + BUCKET_MS;
       const v = s.detector.update(ts, b.ratio);
-      const verdict = applySustainedRule(s.sustained, v);
+      const verdict = applySustainedRule(s, v);
       let point: EpisodePoint | undefined;
       if (verdict.anomalous && v.observed > v.expected && b.errors >= MIN_ERROR_LINES) {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };

@@ -1,7 +1,7 @@
 // Detector states carved out of a few large buffers. A state of its own is a Float64Array over an
 // ArrayBuffer of its own: two JS objects plus a separately allocated native backing store with its
 // bookkeeping, about 400 bytes a series on top of the 1,024 of numbers (heap snapshot and RSS at
-// 200k series). A view into a shared chunk costs only the view.
+// 200k series). A detector in a slab holds the chunk and its offset in it: no object of its own.
 //
 // A chunk is freed once no view into it is left: a process that drops its series all at once (a
 // rebalance resets the bank) frees every chunk, and one that kept a few series of an old chunk keeps
@@ -11,20 +11,19 @@
 export const CHUNK_STATES = 256;
 
 export class StateSlab {
-  private chunk: ArrayBuffer | undefined;
+  private chunk: Float64Array | undefined;
   private used = 0;
 
   constructor(private readonly statesPerChunk = CHUNK_STATES) {}
 
-  /** A zero-filled state of `length` numbers. */
-  take(length: number): Float64Array {
-    const bytes = length * Float64Array.BYTES_PER_ELEMENT;
-    if (this.chunk === undefined || this.used + bytes > this.chunk.byteLength) {
-      this.chunk = new ArrayBuffer(bytes * this.statesPerChunk);
+  /** A zero-filled state of `length` numbers: data[offset] to data[offset + length - 1]. */
+  take(length: number): { data: Float64Array; offset: number } {
+    if (this.chunk === undefined || this.used + length > this.chunk.length) {
+      this.chunk = new Float64Array(length * this.statesPerChunk);
       this.used = 0;
     }
-    const view = new Float64Array(this.chunk, this.used, length);
-    this.used += bytes;
-    return view;
+    const offset = this.used;
+    this.used += length;
+    return { data: this.chunk, offset };
   }
 }
