@@ -11,7 +11,8 @@ import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
 import { SeriesDetector } from './metrics/series-detector.js';
-import type { SeriesDetectorConfig } from './metrics/config.js';
+import { resolveConfig, type SeriesDetectorConfig } from './metrics/config.js';
+import { StateSlab } from './metrics/state-slab.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState } from './log-error-rate.js';
 import { seriesKey, seriesSubject } from './series-key.js';
@@ -34,11 +35,16 @@ export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
  */
 export const CHECKPOINT_EVENT_SPAN_MS = 5 * 60_000;
 
-interface SeriesState {
+/**
+ * One per series held. Every field exists from creation on (newSeriesState), so all states share one
+ * shape and none grows a separate property store when a field is first set; `episode` is cleared, not
+ * deleted (a delete turns the object into a dictionary).
+ */
+interface SeriesState extends Required<SustainedState> {
   detector: SeriesDetector;
   counter?: CounterState;
   bucket?: BucketState;
-  sustained: SustainedState;
+  // The paging rule's counters (seen, run, open) are the state's own fields: no object of their own.
   /** The series' open anomaly episode (episodes.ts), if any. */
   episode?: EpisodeState;
   /** Newest point applied; older or equal points are replays already in the state. */
@@ -68,10 +74,40 @@ const MAX_PENDING_FEEDBACK = 1_000;
 /** Applied feedback ids remembered per series (the checkpoint carries them). */
 const APPLIED_FEEDBACK_IDS = 32;
 
+function newSeriesState(detector: SeriesDetector, sustained: SustainedState | undefined, lastTs: number): SeriesState {
+  return {
+    detector,
+    counter: undefined,
+    bucket: undefined,
+    seen: sustained?.seen ?? 0,
+    run: sustained?.run ?? 0,
+    open: sustained?.open ?? false,
+    episode: undefined,
+    lastTs,
+    checkpointedTs: lastTs,
+    dirty: false,
+    feedback: undefined,
+    volume: undefined,
+  };
+}
+
+/**
+ * A series key as a flat string of its own. Keys are built by concatenation (seriesKey), which V8
+ * keeps as a rope; held for the life of the series, the rope and its flattened copy both stay.
+ */
+function ownKey(key: string): string {
+  return JSON.parse(JSON.stringify(key)) as string;
+}
+
 /** Holds every series' detector for one process, with lazy restore and periodic checkpoints. */
 
 export class SeriesBank {
-  private readonly series = new Map<string, SeriesState>();
+  /** Tenant -> series key -> state: no per-series tenant-prefixed key string. */
+  private readonly series = new Map<string, Map<string, SeriesState>>();
+  private held = 0;
+  /** Detector states of this bank's series (state-slab.ts); replaced on reset, so old chunks are freed. */
+  private slab = new StateSlab();
+  private readonly detectorConfig: SeriesDetectorConfig;
   private pendingFeedback: Array<{ f: Feedback; at: number }> = [];
   private readonly versions = new CheckpointVersions();
   /** Most event time any series advanced since its last checkpoint. */
@@ -86,42 +122,53 @@ export class SeriesBank {
 
   constructor(
     private readonly store: Store | undefined,
-    private readonly detectorConfig?: Partial<SeriesDetectorConfig>,
+    detectorConfig?: Partial<SeriesDetectorConfig>,
     options: { episodes?: Partial<EpisodeRule>; significance?: SignificanceClassifier } = {},
   ) {
+    // Resolved once: every series shares the one config object.
+    this.detectorConfig = resolveConfig(detectorConfig);
     this.episodeRule = { ...DEFAULT_EPISODE_RULE, ...options.episodes };
     this.significance = options.significance ?? significanceClassifier();
   }
 
   get size(): number {
-    return this.series.size;
+    return this.held;
+  }
+
+  private tenantSeries(tenant: string): Map<string, SeriesState> {
+    let m = this.series.get(tenant);
+    if (m === undefined) {
+      m = new Map();
+      this.series.set(tenant, m);
+    }
+    return m;
+  }
+
+  private add(held: Map<string, SeriesState>, key: string, state: SeriesState): void {
+    held.set(ownKey(key), state);
+    this.held += 1;
   }
 
   /** Loads checkpoints for keys this process has not seen yet, in one query per tenant. */
   async ensure(keys: Map<string, string[]>): Promise<void> {
     for (const [tenant, list] of keys) {
-      const missing = list.filter((k) => !this.series.has(`${tenant}\u0000${k}`));
+      const held = this.tenantSeries(tenant);
+      const missing = list.filter((k) => !held.has(k));
       if (missing.length === 0) continue;
       const found = this.store ? await this.store.getCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, missing) : [];
       for (const c of found) {
+        if (held.has(c.key)) continue;
         const s = JSON.parse(c.state) as SerializedSeries;
-        const state: SeriesState = {
-          detector: SeriesDetector.restore(s.detector, this.detectorConfig),
-          sustained: s.sustained ?? { seen: 0, run: 0 },
-          lastTs: s.lastTs ?? -Infinity,
-          checkpointedTs: s.lastTs ?? -Infinity,
-          dirty: false,
-        };
+        const state = newSeriesState(SeriesDetector.restore(s.detector, this.detectorConfig, this.slab), s.sustained, s.lastTs ?? -Infinity);
         if (s.counter) state.counter = s.counter;
         if (s.bucket) state.bucket = s.bucket;
         if (s.episode) state.episode = s.episode;
         if (s.feedback) state.feedback = s.feedback;
-        this.series.set(`${tenant}\u0000${c.key}`, state);
+        this.add(held, c.key, state);
         for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
       }
       for (const k of missing) {
-        const id = `${tenant}\u0000${k}`;
-        if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, lastTs: -Infinity, checkpointedTs: -Infinity, dirty: false });
+        if (!held.has(k)) this.add(held, k, newSeriesState(new SeriesDetector(this.detectorConfig, this.slab), undefined, -Infinity));
       }
     }
   }
@@ -133,9 +180,8 @@ export class SeriesBank {
    */
   applyFeedback(f: Feedback, now = Date.now()): string[] {
     const changed: string[] = [];
-    for (const [id, state] of this.series) {
-      const [tenant, key] = id.split('\u0000') as [string, string];
-      if (!feedbackMatches(f, tenant, key)) continue;
+    for (const [key, state] of this.series.get(f.tenant) ?? []) {
+      if (!feedbackMatches(f, f.tenant, key)) continue;
       if (applyToSeries(state, f)) changed.push(key);
     }
     this.pendingFeedback = this.pendingFeedback.filter((p) => now - p.at < PENDING_FEEDBACK_MS).slice(-(MAX_PENDING_FEEDBACK - 1));
@@ -150,12 +196,14 @@ export class SeriesBank {
    */
   reset(): void {
     this.series.clear();
+    this.held = 0;
+    this.slab = new StateSlab();
     this.volumes.clear();
     this.uncheckpointedSpan = 0;
   }
 
   get(tenant: string, key: string): SeriesState {
-    const s = this.series.get(`${tenant}\u0000${key}`);
+    const s = this.series.get(tenant)?.get(key);
     if (!s) throw new Error(`series ${key} was not ensured`);
     return s;
   }
@@ -171,19 +219,20 @@ export class SeriesBank {
     this.uncheckpointedSpan = 0;
     if (!this.store) return 0;
     const byTenant = new Map<string, Array<{ key: string; version: number; state: string }>>();
-    for (const [id, s] of this.series) {
-      if (!s.dirty) continue;
-      s.dirty = false;
-      s.checkpointedTs = s.lastTs;
-      const [tenant, key] = id.split('\u0000') as [string, string];
-      const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: s.sustained, lastTs: s.lastTs };
-      if (s.counter) payload.counter = s.counter;
-      if (s.bucket) payload.bucket = s.bucket;
-      if (s.episode) payload.episode = s.episode;
-      if (s.feedback) payload.feedback = s.feedback;
-      const list = byTenant.get(tenant) ?? [];
-      list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
-      byTenant.set(tenant, list);
+    for (const [tenant, held] of this.series) {
+      const list: Array<{ key: string; version: number; state: string }> = [];
+      for (const [key, s] of held) {
+        if (!s.dirty) continue;
+        s.dirty = false;
+        s.checkpointedTs = s.lastTs;
+        const payload: SerializedSeries = { detector: s.detector.snapshot(), sustained: { seen: s.seen, run: s.run, open: s.open }, lastTs: s.lastTs };
+        if (s.counter) payload.counter = s.counter;
+        if (s.bucket) payload.bucket = s.bucket;
+        if (s.episode) payload.episode = s.episode;
+        if (s.feedback) payload.feedback = s.feedback;
+        list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
+      }
+      if (list.length > 0) byTenant.set(tenant, list);
     }
     let n = 0;
     for (const [tenant, rows] of byTenant) {
@@ -285,10 +334,9 @@ export async function detectBatch(
     if (value === undefined) continue;
     if ((s.volume ??= isRequestVolume(p.name))) bank.volumes.record(p.tenant, p.service, key, p.kind === 'counter' ? 'per_second' : 'per_point', p.ts, value);
     const v = s.detector.update(p.ts, value);
-    const verdict = applySustainedRule(s.sustained, v);
+    const verdict = applySustainedRule(s, v);
     const step = stepEpisode(s.episode, p.ts, verdict.anomalous ? episodePoint(p.ts, v, verdict, { kind: p.kind }) : undefined, bank.episodeRule);
-    if (step.state) s.episode = step.state;
-    else delete s.episode;
+    s.episode = step.state;
     if (step.emissions.length > 0) {
       const subject = seriesSubject(p.name, p.labels);
       const significance = bank.significance.classify(subject);
@@ -314,7 +362,7 @@ export async function detectBatch(
     for (const b of closed) {
       const ts = b.start + BUCKET_MS;
       const v = s.detector.update(ts, b.ratio);
-      const verdict = applySustainedRule(s.sustained, v);
+      const verdict = applySustainedRule(s, v);
       let point: EpisodePoint | undefined;
       if (verdict.anomalous && v.observed > v.expected && b.errors >= MIN_ERROR_LINES) {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
@@ -322,8 +370,7 @@ export async function detectBatch(
         point = episodePoint(ts, v, verdict, evidence);
       }
       const step = stepEpisode(s.episode, ts, point, bank.episodeRule);
-      if (step.state) s.episode = step.state;
-      else delete s.episode;
+      s.episode = step.state;
       // An error ratio is an error signal, whatever the service's series are called.
       for (const e of step.emissions) out.push(episodeAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
     }

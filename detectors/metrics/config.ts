@@ -113,10 +113,25 @@ export const DEFAULT_SERIES_DETECTOR_CONFIG: SeriesDetectorConfig = Object.freez
   maxTolerance: 8,
 }) as SeriesDetectorConfig;
 
+/**
+ * Resolved configs by the object they were resolved from (and by themselves): a bank that passes the
+ * same overrides to every series shares one config instead of holding a copy per series.
+ */
+const resolvedConfigs = new WeakMap<Partial<SeriesDetectorConfig>, SeriesDetectorConfig>();
+
 export function resolveConfig(partial?: Partial<SeriesDetectorConfig>): SeriesDetectorConfig {
   // The (frozen) default is shared by every detector that does not override anything.
   if (partial === undefined || Object.keys(partial).length === 0) return DEFAULT_SERIES_DETECTOR_CONFIG;
-  const c: SeriesDetectorConfig = Object.freeze({ ...DEFAULT_SERIES_DETECTOR_CONFIG, ...partial });
+  const known = resolvedConfigs.get(partial);
+  if (known !== undefined) return known;
+  const c = validated(Object.freeze({ ...DEFAULT_SERIES_DETECTOR_CONFIG, ...partial }));
+  resolvedConfigs.set(c, c);
+  // Only a frozen partial cannot change after it was resolved.
+  if (Object.isFrozen(partial)) resolvedConfigs.set(partial, c);
+  return c;
+}
+
+function validated(c: SeriesDetectorConfig): SeriesDetectorConfig {
   if (!(c.slotsPerDay >= 1 && c.slotsPerDay <= 48 && Number.isInteger(c.slotsPerDay))) {
     throw new RangeError(`slotsPerDay must be an integer in 1..48 (got ${c.slotsPerDay})`);
   }

@@ -11,3 +11,4 @@ export {
 } from './series-detector.js';
 export type { Seasonality } from './config.js';
 export { STATE_VERSION, PATTERNS, type PatternName } from './state-layout.js';
+export { StateSlab, CHUNK_STATES } from './state-slab.js';

@@ -60,10 +60,20 @@ export class LocalClock {
 }
 
 const UTC_CLOCK = new LocalClock('UTC');
+const clocks = new Map<string, LocalClock>();
 
-/** A clock for the zone; UTC clocks are stateless and shared. */
+/**
+ * The zone's clock, shared by every series in that zone: its cache is one zone-hour's offset, right
+ * for any series, and series fed together are mostly in the same hour.
+ */
 export function clockFor(zone: string): LocalClock {
-  return zone === 'UTC' || zone === 'Etc/UTC' ? UTC_CLOCK : new LocalClock(zone);
+  if (zone === 'UTC' || zone === 'Etc/UTC') return UTC_CLOCK;
+  let clock = clocks.get(zone);
+  if (clock === undefined) {
+    clock = new LocalClock(zone);
+    clocks.set(zone, clock);
+  }
+  return clock;
 }
 
 /** Slot of the local day (0..slotsPerDay-1). */

@@ -77,22 +77,52 @@ export const ALARM_RING = 4; // (ts, pattern) pairs
 export const INCIDENT_RING = 4; // (start, end) pairs
 export const WEEK_DAYS = 7;
 
-export interface Layout {
-  tolerance: number;
+/** Offsets of the blocks every layout holds. */
+interface Blocks {
   shadow: number;
   pending: number;
-  alarms: number;
-  incidents: number;
   short: number;
   day: number;
   week: number;
-  /** Offset of the version-2 scalars (T); also the byte length / 8 of a version-1 state. */
+  /** Offset of the version-2 scalars (T); in Layout also the byte length / 8 of a version-1 state. */
   tail: number;
   length: number;
   slotsPerDay: number;
 }
 
+/**
+ * Where the blocks sit in a detector's resident state (its slice of the slab). The pattern
+ * tolerances, the alarm ring and the incident ring live apart from it: they keep their fresh values
+ * (all 1, no alarm, no incident) until feedback or an alarm changes them, which most series never
+ * see, so a series shares the fresh tolerances and holds no rings until then (832 instead of 1,024
+ * bytes at 24 slots a day). Checkpoints keep the full layout (Layout), unchanged since version 2.
+ */
+export interface ResidentLayout extends Blocks {
+  /** [resident offset, checkpoint offset, length] of each run of slots both layouts hold. */
+  segments: ReadonlyArray<readonly [number, number, number]>;
+}
+
+/** The checkpoint layout. */
+export interface Layout extends Blocks {
+  tolerance: number;
+  alarms: number;
+  incidents: number;
+  resident: ResidentLayout;
+}
+
+/** One layout per slotsPerDay, shared by every detector that uses it. */
+const layouts = new Map<number, Layout>();
+
 export function layoutFor(slotsPerDay: number): Layout {
+  let layout = layouts.get(slotsPerDay);
+  if (layout === undefined) {
+    layout = Object.freeze(computeLayout(slotsPerDay));
+    layouts.set(slotsPerDay, layout);
+  }
+  return layout;
+}
+
+function computeLayout(slotsPerDay: number): Layout {
   let off = SCALARS;
   const tolerance = off;
   off += PATTERNS.length;
@@ -112,5 +142,21 @@ export function layoutFor(slotsPerDay: number): Layout {
   off += WEEK_DAYS;
   const tail = off;
   off += TAIL;
-  return { tolerance, shadow, pending, alarms, incidents, short, day, week, tail, length: off, slotsPerDay };
+  // Resident: the same blocks in the same order, without tolerance, alarms and incidents.
+  const baselines = 2 * BASELINE_SLOTS.length;
+  const rShadow = SCALARS;
+  const rShort = rShadow + baselines;
+  const rest = off - short;
+  const resident: ResidentLayout = Object.freeze({
+    shadow: rShadow,
+    pending: rShadow + BASELINE_SLOTS.length,
+    short: rShort,
+    day: rShort + (day - short),
+    week: rShort + (week - short),
+    tail: rShort + (tail - short),
+    length: rShort + rest,
+    slotsPerDay,
+    segments: Object.freeze([[0, 0, SCALARS], [rShadow, shadow, baselines], [rShort, short, rest]] as const),
+  });
+  return { tolerance, shadow, pending, alarms, incidents, short, day, week, tail, length: off, slotsPerDay, resident };
 }
