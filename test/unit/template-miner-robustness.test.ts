@@ -112,6 +112,16 @@ describe('variable positions', () => {
   });
 });
 
+describe('word slots inside nested brackets', () => {
+  it('the generalised template accepts the words it came from ("(TID [a])." -> "[<*>.")', () => {
+    const m = new TemplateMiner();
+    const ids = ['mivo', 'gornu', 'kaphara', 'delbezed', 'zed'].map((w) => m.add(`Finished task 3 in stage 4 (TID [${w}]). 512 bytes sent`).clusterId);
+    const next = m.add('Finished task 9 in stage 1 (TID [rara]). 77 bytes sent');
+    expect(ids.map((id) => m.resolveId(id))).toEqual(ids.map(() => next.clusterId));
+    expect(m.clusters()).toHaveLength(1);
+  });
+});
+
 describe('host:port values', () => {
   it('a dotted or dashed host with a port is one value, not a key', () => {
     const m = new TemplateMiner();

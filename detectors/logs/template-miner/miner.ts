@@ -533,12 +533,15 @@ function commonWildcard(values: readonly string[]): string {
     tail++;
   }
   const h = first.slice(0, head);
-  let t = '';
-  for (const ch of first.slice(first.length - tail)) {
-    const open = openerOf(ch.charCodeAt(0));
-    if (open === 0 || h.includes(String.fromCharCode(open))) t += ch;
+  // A closer whose opener is not kept in front belongs to an outer bracket and goes into the
+  // parameter with everything before it: the tail stays a suffix of every value ("[a])." -> "[<*>.").
+  const common = first.slice(first.length - tail);
+  let from = 0;
+  for (let k = 0; k < common.length; k++) {
+    const open = openerOf(common.charCodeAt(k));
+    if (open !== 0 && !h.includes(String.fromCharCode(open))) from = k + 1;
   }
-  return h + WILDCARD + t;
+  return h + WILDCARD + common.slice(from);
 }
 
 
