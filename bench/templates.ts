@@ -7,7 +7,7 @@
 // Prints the figures and writes bench/results/templates.json.
 //   env: LOGHUB2K (default ../shared/bench/loghub2k, then /work/shared/bench/loghub2k),
 //        BENCH_LINES (default 1000000), BENCH_REPEAT (default 5)
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { sourceDir } from '../platform/runtime/source-dir.js';
@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_OPTIONS, TemplateMiner, labelMessages, type TemplateMinerOptions } from '../detectors/logs/template-miner/index.js';
 import { isListedWord } from '../detectors/logs/template-miner/masking.js';
-import { listLoghubDatasets, loadLoghubDataset } from './loghub/dataset.js';
+import { findLoghubDir, listLoghubDatasets, loadLoghubDataset } from './loghub/dataset.js';
 import { scoreParsing, type ParsingScores } from './loghub/score.js';
 import { runRobustness } from './templates-robustness.js';
 
@@ -24,13 +24,6 @@ const here = sourceDir(import.meta.url);
 const root = resolve(here, '..');
 const DATASETS = ['HDFS', 'Hadoop', 'Spark', 'Zookeeper', 'BGL', 'HPC', 'Thunderbird', 'OpenStack'];
 const LONG = ['HDFS', 'BGL'];
-
-function loghubDir(): string {
-  const candidates = [process.env.LOGHUB2K, resolve(root, '../shared/bench/loghub2k'), '/work/shared/bench/loghub2k'];
-  const dir = candidates.find((d): d is string => d !== undefined && existsSync(d));
-  if (dir === undefined) throw new Error('Loghub-2k not found: set LOGHUB2K to the folder holding <DS>/<DS>_2k.log_structured_corrected.csv');
-  return dir;
-}
 
 const gc: () => void = (() => {
   setFlagsFromString('--expose-gc');
@@ -192,7 +185,7 @@ function memory(): Memory {
 const pct = (x: number | undefined): string => (x === undefined ? '   -  ' : x.toFixed(4));
 
 function main(): void {
-  const dir = loghubDir();
+  const dir = findLoghubDir(root);
   const present = listLoghubDatasets(dir);
   const datasets = DATASETS.filter((d) => present.includes(d));
   const lines = Number(process.env.BENCH_LINES ?? 1_000_000);

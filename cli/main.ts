@@ -3,17 +3,24 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { AiopsError } from '../platform/errors/aiops-error.js';
 
+// `aiops templates --in big.log | head`: a reader that stops early is a normal end, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const program = new Command();
 program
   .name('aiops')
   .description('AIOps analytics pipeline: ingest, detect, correlate, sink, query.')
   .version('0.1.0')
   .showHelpAfterError()
+  .addHelpText('after', '\nEach command lists its own options: aiops <command> --help')
   .exitOverride();
 
-registerCommands(program);
-
 try {
+  // Only the invoked command's module is imported (see commands/index.ts).
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

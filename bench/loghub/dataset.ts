@@ -1,7 +1,7 @@
 // Loghub-2k loader: reads the structured CSV (RFC 4180) of one dataset and returns the
 // Content column (what parsers are given) with the ground-truth EventId / EventTemplate.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface LoghubRow {
   lineId: number;
@@ -123,4 +123,12 @@ export function listLoghubDatasets(root: string): string[] {
     .filter((d) => d.isDirectory() && existsSync(structuredCsvPath(root, d.name)))
     .map((d) => d.name)
     .sort();
+}
+
+/** The Loghub-2k folder: LOGHUB2K, else ../shared/bench/loghub2k beside the repository `repoRoot`, else /work/shared/bench/loghub2k. */
+export function findLoghubDir(repoRoot: string): string {
+  const candidates = [process.env.LOGHUB2K, resolve(repoRoot, '../shared/bench/loghub2k'), '/work/shared/bench/loghub2k'];
+  const dir = candidates.find((d): d is string => d !== undefined && existsSync(d));
+  if (dir === undefined) throw new Error('Loghub-2k not found: set LOGHUB2K to the folder holding <DS>/<DS>_2k.log_structured_corrected.csv');
+  return dir;
 }

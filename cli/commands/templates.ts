@@ -1,53 +1,45 @@
-// `aiops templates --in FILE --out FILE.jsonl`: mine log templates from a file of messages (one
-// per line) and write one JSON object per input line, {"line": n, "cluster": "<id>", "template":
-// "<text>"}, labelled with the final templates (the Loghub-2k result format). With --state the
-// miner starts from a saved state (when the file exists) and saves its state there at the end.
+// `aiops templates --in FILE [--out FILE.jsonl]`: mine log templates from a file of messages (one
+// per line). With --out, write one JSON object per input line, {"line": n, "cluster": "<id>",
+// "template": "<text>"}, labelled with the final templates (the Loghub-2k result format);
+// without it, print each final template with its line count, most frequent first. With --state
+// the miner starts from a saved state (when the file exists) and saves its state there at the end.
 import type { Command } from 'commander';
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import cliProgress from 'cli-progress';
 import { AiopsError } from '../../platform/errors/aiops-error.js';
 import { TemplateMiner } from '../../detectors/logs/template-miner/miner.js';
-import { LineLabels } from '../../detectors/logs/template-miner/label.js';
+import { LineLabels, type ResolvedLabels } from '../../detectors/logs/template-miner/label.js';
+import { forEachLine } from '../io/file-lines.js';
+import { writeLabelsJsonl } from '../io/labels-jsonl.js';
 
-interface TemplatesOptions {
+export interface TemplatesOptions {
   in: string;
-  out: string;
+  out?: string;
   state?: string;
 }
 
-const CHUNK = 1 << 20;
+export interface TemplateCount {
+  cluster: string;
+  template: string;
+  lines: number;
+}
+
+export interface TemplatesResult {
+  lines: number;
+  clusters: number;
+  /** Final templates with the number of input lines labelled with each, most lines first. */
+  templates: TemplateCount[];
+}
+
+/** What a long run reports while it reads (a progress bar). */
+export interface MiningProgress {
+  start(totalBytes: number): void;
+  update(bytes: number, lines: number, clusters: number): void;
+  stop(): void;
+}
+
 /** Inputs above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 8 << 20;
-
-/** Call `onLine` for every line of the file (\n or \r\n; a last line without newline counts). */
-function forEachLine(path: string, onLine: (line: string) => void, onBytes: (bytes: number) => void): void {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    let read = 0;
-    let n: number;
-    while ((n = readSync(fd, buf, 0, CHUNK, null)) > 0) {
-      read += n;
-      const text = rest + decoder.write(n === CHUNK ? buf : buf.subarray(0, n));
-      if (text.includes('\u0000')) throw new AiopsError('INPUT_INVALID', `${path} holds NUL bytes: not a text file of log messages.`);
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        onLine(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
-        from = nl + 1;
-      }
-      rest = text.slice(from);
-      onBytes(read);
-    }
-    rest += decoder.end();
-    if (rest !== '') onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function loadMiner(statePath: string | undefined): TemplateMiner {
   if (statePath === undefined || !existsSync(statePath)) return new TemplateMiner();
@@ -67,70 +59,81 @@ function checkOutput(path: string): void {
   if (existsSync(path) && !statSync(path).isFile()) throw new AiopsError('INPUT_INVALID', `--out must name a file; ${path} is not a regular file.`);
 }
 
-export function runTemplates(opts: TemplatesOptions): { lines: number; clusters: number } {
-  const size = checkInput(opts.in);
-  checkOutput(opts.out);
+/** Lines per final template; two mined ids that ended in one cluster count together. */
+function countTemplates(lines: number, labels: ResolvedLabels): TemplateCount[] {
+  const perLabel = new Float64Array(labels.distinct.length);
+  for (let i = 0; i < lines; i++) {
+    const k = labels.labelIndex(i);
+    perLabel[k] = perLabel[k]! + 1;
+  }
+  const byTemplate = new Map<string, TemplateCount>();
+  labels.distinct.forEach((l, k) => {
+    const key = `${l.cluster}\u0000${l.template}`;
+    const t = byTemplate.get(key);
+    if (t === undefined) byTemplate.set(key, { cluster: l.cluster, template: l.template, lines: perLabel[k]! });
+    else t.lines += perLabel[k]!;
+  });
+  return [...byTemplate.values()].filter((t) => t.lines > 0).sort((a, b) => b.lines - a.lines || (a.template < b.template ? -1 : 1));
+}
+
+export function runTemplates(opts: TemplatesOptions, progress?: MiningProgress): TemplatesResult {
+  checkInput(opts.in);
+  if (opts.out !== undefined) checkOutput(opts.out);
   if (opts.state !== undefined) checkOutput(opts.state);
   const miner = loadMiner(opts.state);
   const lines = new LineLabels();
-  const bar =
-    process.stderr.isTTY && size >= PROGRESS_MIN_BYTES
-      ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: 'templates {bar} {percentage}% | {lines} lines | {clusters} templates', hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-  bar?.start(size, 0, { lines: 0, clusters: 0 });
+  progress?.start(statSync(opts.in).size);
   forEachLine(
     opts.in,
-    (line) => {
-      lines.push(miner.add(line));
-    },
-    (bytes) => bar?.update(bytes, { lines: lines.length, clusters: miner.stats().clusters }),
+    (line) => lines.push(miner.add(line)),
+    progress && ((bytes) => progress.update(bytes, lines.length, miner.stats().clusters)),
   );
-  bar?.stop();
+  progress?.stop();
 
   const final = lines.resolve(miner);
-  // One JSON prefix per cluster; lines are written in batches.
-  const suffix = new Map<string, string>();
-  const fd = openSync(opts.out, 'w');
-  try {
-    let batch = '';
-    for (let i = 0; i < lines.length; i++) {
-      const l = final.label(i);
-      const key = l.cluster + '\u0000' + l.template;
-      let s = suffix.get(key);
-      if (s === undefined) suffix.set(key, (s = `, "cluster": ${JSON.stringify(l.cluster)}, "template": ${JSON.stringify(l.template)}}\n`));
-      batch += `{"line": ${i + 1}${s}`;
-      if (batch.length >= CHUNK) {
-        writeSync(fd, batch);
-        batch = '';
-      }
-    }
-    if (batch !== '') writeSync(fd, batch);
-  } finally {
-    closeSync(fd);
-  }
+  if (opts.out !== undefined) writeLabelsJsonl(opts.out, lines.length, final);
   if (opts.state !== undefined) {
     const tmp = `${opts.state}.tmp`;
     writeFileSync(tmp, miner.serialize());
     renameSync(tmp, opts.state);
   }
-  return { lines: lines.length, clusters: miner.stats().clusters };
+  return { lines: lines.length, clusters: miner.stats().clusters, templates: countTemplates(lines.length, final) };
+}
+
+/** A progress bar on stderr for a big input read from a terminal; cli-progress loads only then. */
+async function progressBar(path: string): Promise<MiningProgress | undefined> {
+  if (!process.stderr.isTTY || !existsSync(path) || statSync(path).size < PROGRESS_MIN_BYTES) return undefined;
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'templates {bar} {percentage}% | {lines} lines | {clusters} templates', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0, { lines: 0, clusters: 0 }),
+    update: (bytes, lines, clusters) => bar.update(bytes, { lines, clusters }),
+    stop: () => bar.stop(),
+  };
+}
+
+function printTemplates(templates: readonly TemplateCount[]): void {
+  const rows = templates.map((t) => `${t.lines}\t${t.cluster}\t${t.template}\n`);
+  process.stdout.write(`lines\tcluster\ttemplate\n${rows.join('')}`);
 }
 
 export function registerTemplates(program: Command): Command {
   return program
     .command('templates')
     .description(
-      'Mine log templates from FILE (one message per line) and write one JSON object per input line, ' +
-        '{"line": n, "cluster": "<id>", "template": "<text, <*> for every parameter>"}, using the final templates.',
+      'Mine log templates from FILE (one message per line). With --out, write one JSON object per input line, ' +
+        '{"line": n, "cluster": "<id>", "template": "<text, <*> for every parameter>"}, using the final templates; ' +
+        'without it, print every final template with its number of lines (tab-separated: lines, cluster, template), most frequent first.',
     )
     .requiredOption('--in <file>', 'input file: one log message per line (UTF-8, \\n or \\r\\n)')
-    .requiredOption('--out <file>', 'output JSONL file, one object per input line')
+    .option('--out <file>', 'output JSONL file, one object per input line')
     .option('--state <file>', 'miner state: restored from this file when it exists, saved to it at the end')
-    .action((opts: TemplatesOptions) => {
-      const { lines, clusters } = runTemplates(opts);
-      process.stderr.write(`${lines} lines, ${clusters} templates -> ${opts.out}\n`);
+    .action(async (opts: TemplatesOptions) => {
+      const result = runTemplates(opts, await progressBar(opts.in));
+      if (opts.out === undefined) printTemplates(result.templates);
+      process.stderr.write(`${result.lines} lines, ${result.clusters} templates${opts.out === undefined ? '' : ` -> ${opts.out}`}\n`);
     });
 }

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMAND_MODULES, registerCommands, type CommandModule } from '../../cli/commands/index.js';
 import { STAGE_CATALOGUE } from '../../cli/stage-catalogue.js';
 import { STAGES } from '../../cli/stage-registry.js';
 
@@ -40,9 +42,62 @@ describe('a light CLI start', () => {
     }, 150_000);
   }
 
+  it('aiops --help imports no command module, and aiops templates --help only the templates one', () => {
+    const commandModules = (loaded: string[]) =>
+      loaded.map((u) => /\/cli\/commands\/(.+)\.(js|ts)$/.exec(u)?.[1]).filter((m): m is string => m !== undefined && m !== 'index');
+    expect(commandModules(loadedBy(['--help']).loaded)).toEqual([]);
+    expect(commandModules(loadedBy(['templates', '--help']).loaded)).toEqual(['templates']);
+  }, 150_000);
+
   it('lists every stage with the name, needs and description its module declares, in start order', () => {
     expect(STAGE_CATALOGUE.map((s) => ({ name: s.name, needsStore: s.needsStore, description: s.description }))).toEqual(
       Object.values(STAGES).map((m) => ({ name: m.name, needsStore: m.needsStore, description: m.description })),
     );
+  });
+});
+
+describe('the command registry', () => {
+  function fakeModules(): { modules: CommandModule[]; loaded: string[] } {
+    const loaded: string[] = [];
+    const fake = (names: string[]): CommandModule => ({
+      summaries: Object.fromEntries(names.map((n) => [n, `summary of ${n}`])),
+      load: async () => {
+        loaded.push(names[0]!);
+        return (program: Command) => {
+          for (const n of names) program.command(n).description(`full ${n}`).option('--flag');
+        };
+      },
+    });
+    return { modules: [fake(['start', 'detect']), fake(['templates']), fake(['demo'])], loaded };
+  }
+
+  for (const [args, want] of [
+    [['--help'], []],
+    [[], []],
+    [['detect', '--embedded'], ['start']],
+    [['help', 'templates'], ['templates']],
+    [['--help', 'demo'], ['demo']],
+    [['templatse'], []],
+  ] as Array<[string[], string[]]>) {
+    it(`aiops ${args.join(' ') || '(no arguments)'} loads ${want.length === 0 ? 'no command module' : `only the module of ${want.join(', ')}`}`, async () => {
+      const { modules, loaded } = fakeModules();
+      const program = new Command();
+      await registerCommands(program, args, modules);
+      expect(loaded).toEqual(want);
+      // Every command is still listed, in the registry's order, loaded or not.
+      expect(program.commands.map((c) => c.name())).toEqual(['start', 'detect', 'templates', 'demo']);
+      const full = new Set(want.flatMap((first) => Object.keys(modules.find((m) => Object.keys(m.summaries)[0] === first)!.summaries)));
+      expect(program.commands.map((c) => c.summary() || c.description())).toEqual(
+        program.commands.map((c) => (full.has(c.name()) ? `full ${c.name()}` : `summary of ${c.name()}`)),
+      );
+    });
+  }
+
+  it("each module's summaries name exactly the commands it registers, in order", async () => {
+    for (const m of COMMAND_MODULES) {
+      const program = new Command();
+      (await m.load())(program);
+      expect(program.commands.map((c) => c.name())).toEqual(Object.keys(m.summaries));
+    }
   });
 });

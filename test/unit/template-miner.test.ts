@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -217,6 +218,37 @@ describe('aiops templates (CLI)', () => {
     const b = readFileSync(join(dir, 'b.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { cluster: string });
     expect(b.map((o) => o.cluster)).toEqual(a.map((o) => o.cluster));
   });
+
+  it('without --out, counts the lines of every final template, most frequent first, as the labels do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-cli-'));
+    const lines = syntheticStream(3000, 5);
+    writeFileSync(join(dir, 'in.log'), `${lines.join('\n')}\n`);
+    const counted = runTemplates({ in: join(dir, 'in.log') });
+    runTemplates({ in: join(dir, 'in.log'), out: join(dir, 'a.jsonl') });
+    const perCluster = new Map<string, number>();
+    for (const l of readFileSync(join(dir, 'a.jsonl'), 'utf8').trimEnd().split('\n')) {
+      const o = JSON.parse(l) as { cluster: string };
+      perCluster.set(o.cluster, (perCluster.get(o.cluster) ?? 0) + 1);
+    }
+    expect(counted.lines).toBe(3000);
+    expect(new Map(counted.templates.map((t) => [t.cluster, t.lines]))).toEqual(perCluster);
+    expect(counted.templates.map((t) => t.lines)).toEqual([...perCluster.values()].sort((a, b) => b - a));
+    expect(counted.templates.length).toBeGreaterThan(1);
+  });
+
+  it('ends quietly with exit 0 when the reader of its output goes away (aiops templates ... | head)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-cli-'));
+    // 4,000 templates: far more output than a pipe buffers, so the command writes after the reader left.
+    const words = (i: number) => Array.from({ length: 6 }, (_, k) => String.fromCharCode(97 + ((i >> (k * 2)) % 26), 97 + ((i * 7 + k) % 26)) + 'x').join(' ');
+    writeFileSync(join(dir, 'in.log'), Array.from({ length: 4000 }, (_, i) => `${words(i)} step`).join('\n'));
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'aiops.js'), 'templates', '--in', join(dir, 'in.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('fails with a clear error on a missing input', () => {
     expect(() => runTemplates({ in: '/nonexistent/x.log', out: join(tmpdir(), 'x.jsonl') })).toThrow(/input file not found/);

@@ -4,4 +4,4 @@ export { DEFAULT_OPTIONS, resolveOptions, type TemplateMinerOptions, type Resolv
 export { BUILTIN_MASKS, valueClass, type BuiltinMask, type UserMask } from './masking.js';
 export { STATE_FORMAT, STATE_VERSION, validateSnapshot, type MinerSnapshot, type ClusterState, type MinerCounters } from './state.js';
 export { templateId, TEMPLATE_ID_LENGTH } from './ids.js';
-export { labelMessages, LineLabels, type LabelledMessage } from './label.js';
+export { labelMessages, LineLabels, type LabelledMessage, type ResolvedLabels } from './label.js';

@@ -39,8 +39,11 @@ export class LineLabels {
     this.lines[this.count++] = k;
   }
 
-  /** Final labels, one per distinct id (`label(i)` gives line i's). */
-  resolve(miner: TemplateMiner): { label(line: number): LabelledMessage } {
+  /**
+   * Final labels, one per distinct id: `label(i)` gives line i's; `distinct` and `labelIndex(i)`
+   * (line i's index into it) let a writer prepare its output once per label, not once per line.
+   */
+  resolve(miner: TemplateMiner): ResolvedLabels {
     const finalTemplate = new Map<string, string>();
     for (const c of miner.clusters()) finalTemplate.set(c.id, c.template);
     const labels: LabelledMessage[] = this.ids.map((id, k) => {
@@ -48,8 +51,15 @@ export class LineLabels {
       return r === undefined ? { cluster: id, template: this.templates[k]! } : { cluster: r, template: finalTemplate.get(r) ?? this.templates[k]! };
     });
     const lines = this.lines;
-    return { label: (line: number) => labels[lines[line]!]! };
+    return { distinct: labels, labelIndex: (line: number) => lines[line]!, label: (line: number) => labels[lines[line]!]! };
   }
+}
+
+export interface ResolvedLabels {
+  /** One entry per distinct id a line was mined into; two entries may name the same final cluster. */
+  readonly distinct: readonly LabelledMessage[];
+  labelIndex(line: number): number;
+  label(line: number): LabelledMessage;
 }
 
 /** Mine `messages` in order with `miner` and return, per message, its final cluster id and template. */
