@@ -2,6 +2,7 @@
 //   1. Loghub-2k (input = the Content column): GA, FGA, PA, FTA per dataset and their plain means.
 //   2. Long stream: the HDFS and BGL 2k logs repeated to 1,000,000 lines; template count against the 2k count.
 //   3. Throughput on those 1M-line inputs, in messages per CPU second (cores are shared).
+//   3b. Robustness (variable fields rewritten) and leave-one-dataset-out tuning: bench/templates-robustness.ts.
 //   4. Memory: heap and snapshot bytes per template, and the heap at the default cluster cap.
 // Prints the figures and writes bench/results/templates.json.
 //   env: LOGHUB2K (default ../shared/bench/loghub2k, then /work/shared/bench/loghub2k),
@@ -12,10 +13,11 @@ import { dirname, join, resolve } from 'node:path';
 import { sourceDir } from '../platform/runtime/source-dir.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DEFAULT_OPTIONS, TemplateMiner, labelMessages } from '../detectors/logs/template-miner/index.js';
+import { DEFAULT_OPTIONS, TemplateMiner, labelMessages, type TemplateMinerOptions } from '../detectors/logs/template-miner/index.js';
 import { isListedWord } from '../detectors/logs/template-miner/masking.js';
 import { findLoghubDir, listLoghubDatasets, loadLoghubDataset } from './loghub/dataset.js';
 import { scoreParsing, type ParsingScores } from './loghub/score.js';
+import { runRobustness } from './templates-robustness.js';
 
 // The source folder even when run compiled from dist/bench: results go to bench/results.
 const here = sourceDir(import.meta.url);
@@ -80,7 +82,7 @@ interface LongStream {
   snapshotBytes: number;
 }
 
-function longStream(dir: string, ds: string, lines: number, repeat: number): LongStream {
+function longStream(dir: string, ds: string, lines: number, repeat: number, options: TemplateMinerOptions = {}): LongStream {
   const base = loadLoghubDataset(dir, ds).map((r) => r.content);
   const small = new TemplateMiner();
   for (const m of base) small.add(m);
@@ -88,7 +90,7 @@ function longStream(dir: string, ds: string, lines: number, repeat: number): Lon
   const rates: number[] = [];
   let best = { cpu: 0, wall: 0, templates: 0, snapshotBytes: 0 };
   for (let r = 0; r < repeat; r++) {
-    const miner = new TemplateMiner();
+    const miner = new TemplateMiner(options);
     const wall0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < lines; i++) miner.add(base[i % base.length]!);
@@ -206,10 +208,12 @@ function main(): void {
     fga: renamed.reduce((a, r) => a + r.fga, 0) / renamed.length,
   };
   console.log(`control, every word renamed at random (same renaming throughout): mean GA ${pct(renamedMeans.ga)}, FGA ${pct(renamedMeans.fga)}`);
+  const robustness = runRobustness(dir, datasets, DEFAULT_OPTIONS);
 
   const load = loadavg().map((x) => Math.round(x * 100) / 100);
   console.log(`\nlong stream: 2k logs repeated to ${lines} lines, best of ${repeat} (CPU seconds of this process; load average ${load.join(' ')} on ${cpus().length} cores)`);
   const long: Record<string, LongStream> = {};
+  const variablePositionsCost: Record<string, { offMsgsPerCpuSecond: number; ratio: number }> = {};
   for (const ds of LONG.filter((d) => present.includes(d))) {
     const l = longStream(dir, ds, lines, repeat);
     long[ds] = l;
@@ -218,6 +222,10 @@ function main(): void {
         `${Math.round(l.msgsPerCpuSecond).toLocaleString('en-US')} msgs/s per core (median ${Math.round(l.msgsPerCpuSecondMedian).toLocaleString('en-US')}, ` +
         `wall ${Math.round(l.msgsPerSecondWall).toLocaleString('en-US')}); snapshot ${l.snapshotBytes} bytes`,
     );
+    // Same run, variable positions off (the miner before them): the rule must not cost speed.
+    const off = longStream(dir, ds, lines, repeat, { maxVariablePositions: 1 });
+    variablePositionsCost[ds] = { offMsgsPerCpuSecond: off.msgsPerCpuSecond, ratio: l.msgsPerCpuSecond / off.msgsPerCpuSecond };
+    console.log(`${''.padEnd(6)} variable positions off, same run: ${Math.round(off.msgsPerCpuSecond).toLocaleString('en-US')} msgs/s per core; default / off = ${(l.msgsPerCpuSecond / off.msgsPerCpuSecond).toFixed(3)}`);
   }
 
   const mem = memory();
@@ -232,6 +240,8 @@ function main(): void {
     meanFGA: means.fga >= 0.85,
     longStreamWithin1_2x: Object.values(long).every((l) => l.ratio <= 1.2),
     throughput1MPerCore: Object.values(long).every((l) => l.msgsPerCpuSecond >= 1_000_000),
+    robustnessSuite: robustness.passes,
+    throughputWithin10pctOfVariablePositionsOff: Object.values(variablePositionsCost).every((c) => c.ratio >= 0.9),
   };
   console.log(`\ntargets: ${Object.entries(targets).map(([k, v]) => `${k} ${v ? 'met' : 'MISSED'}`).join(', ')}`);
 
@@ -254,7 +264,9 @@ function main(): void {
         loghub2k: perDataset,
         mean: means,
         renamedWordsControl: { seed: 12345, mean: renamedMeans, perDataset: Object.fromEntries(datasets.map((d, i) => [d, { ga: renamed[i]!.ga, fga: renamed[i]!.fga }])) },
+        robustness,
         longStream: long,
+        variablePositionsCost,
         memory: mem,
         targets,
       },

@@ -40,6 +40,7 @@ export const ingestStage: StageModule = {
       logger: ctx.logger.child({ component: 'syslog' }),
       metrics: ctx.metrics,
       limits: limitStateFor(ctx.config.ingest),
+      timeZone: ctx.config.ingest.syslogTimeZone,
     });
     const { host, port } = ctx.config.ingest;
     await app.listen({ host, port });

@@ -12,10 +12,13 @@ import { MAX_EPOCH_MS, RecordError, logId, parseRfc3339, severityFromSyslog, val
 import { enforceLimits, type LimitState } from './limits.js';
 import { Batch, type Publisher } from './publisher.js';
 import { checked } from './records.js';
+import { zonedTimeToUtc } from './syslog-time-zone.js';
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 const RFC5424 = /^<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?([\s\S]*)$/;
 const RFC3164 = /^<(\d{1,3})>([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([\s\S]*)$/;
+/** rsyslog's RSYSLOG_ForwardFormat: an RFC 3164 line with an RFC 3339 (high-precision) timestamp. */
+const RFC3164_RFC3339 = /^<(\d{1,3})>(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) ([\s\S]*)$/;
 const TAG = /^([A-Za-z0-9_.\/-]{1,48})(?:\[([^\]]{1,32})\])?:\s?/;
 
 function pri(raw: string): { facility: number; severity: number } {
@@ -61,8 +64,33 @@ function nil(v: string | undefined): string | undefined {
   return v === undefined || v === '-' ? undefined : v;
 }
 
-/** One syslog message (RFC 5424, else RFC 3164) as a LogRecord. */
-export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT): LogRecord {
+export interface SyslogParseOptions {
+  /** IANA zone RFC 3164 timestamps (which carry none) are read in. Default UTC. */
+  timeZone?: string;
+}
+
+/** HOSTNAME (optional in practice) and TAG of an RFC 3164 line after its timestamp; returns the MSG. */
+function hostAndTag(rest: string, attributes: Attributes): { host: string | undefined; service: string | undefined; body: string } {
+  let host: string | undefined;
+  let service: string | undefined;
+  // A first word that is itself a TAG ("su:", "sshd[42]:") means no host.
+  const sp = rest.indexOf(' ');
+  const first = sp === -1 ? rest : rest.slice(0, sp);
+  if (!/^[A-Za-z0-9_.\/-]{1,48}(\[[^\]]{1,32}\])?:$/.test(first)) {
+    host = first;
+    rest = sp === -1 ? '' : rest.slice(sp + 1);
+  }
+  const tag = TAG.exec(rest);
+  if (tag) {
+    service = tag[1];
+    if (tag[2]) attributes.procid = tag[2];
+    rest = rest.slice(tag[0].length);
+  }
+  return { host, service, body: rest };
+}
+
+/** One syslog message (RFC 5424, else RFC 3164 or rsyslog's forward format) as a LogRecord. */
+export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT, options: SyslogParseOptions = {}): LogRecord {
   const line = text.replace(/[\r\n]+$/, '');
   const attributes: Attributes = {};
   let ts: number;
@@ -86,6 +114,15 @@ export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT):
     if (msgid) attributes.msgid = msgid;
     body = structuredData(m5[8] ?? '-', attributes).replace(/^\uFEFF/, '');
     attributes['syslog.format'] = 'rfc5424';
+  } else if (RFC3164_RFC3339.test(line)) {
+    const m = RFC3164_RFC3339.exec(line)!;
+    const p = pri(m[1]!);
+    sev = p.severity;
+    attributes.facility = String(p.facility);
+    ts = parseRfc3339(m[2]!);
+    if (Number.isNaN(ts)) throw new RecordError('invalid_timestamp', `TIMESTAMP ${JSON.stringify(m[2])} is not RFC 3339`);
+    ({ host, service, body } = hostAndTag(m[3]!, attributes));
+    attributes['syslog.format'] = 'rfc3164-rfc3339';
   } else {
     const m3 = RFC3164.exec(line);
     if (!m3) {
@@ -97,29 +134,18 @@ export function parseSyslog(text: string, now: number, tenant = DEFAULT_TENANT):
     attributes.facility = String(p.facility);
     const month = MONTHS[m3[2]!];
     if (month === undefined) throw new RecordError('invalid_timestamp', `month ${m3[2]} is not a month name`);
-    // RFC 3164 carries no year or zone: take the current UTC year, or last year when that would be in the future.
+    // RFC 3164 carries no year or zone: the sender's zone is configured (default UTC); take the
+    // current year, or last year when that would be in the future.
+    const zone = options.timeZone ?? 'UTC';
     const year = new Date(now).getUTCFullYear();
     // Checked against a leap year: the message's own year is unknown, and Feb 29 may be last year's.
     if (!validCalendar(2000, month + 1, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]))) {
       throw new RecordError('invalid_timestamp', `TIMESTAMP ${m3[2]} ${m3[3]} ${m3[4]}:${m3[5]}:${m3[6]} is not a date and time`);
     }
-    ts = Date.UTC(year, month, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]));
-    if (ts > now + 86_400_000) ts = Date.UTC(year - 1, month, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]));
-    let rest = m3[7]!;
-    // HOSTNAME is optional in practice: a first word that is itself a TAG ("su:", "sshd[42]:") means no host.
-    const sp = rest.indexOf(' ');
-    const first = sp === -1 ? rest : rest.slice(0, sp);
-    if (!/^[A-Za-z0-9_.\/-]{1,48}(\[[^\]]{1,32}\])?:$/.test(first)) {
-      host = first;
-      rest = sp === -1 ? '' : rest.slice(sp + 1);
-    }
-    const tag = TAG.exec(rest);
-    if (tag) {
-      service = tag[1];
-      if (tag[2]) attributes.procid = tag[2];
-      rest = rest.slice(tag[0].length);
-    }
-    body = rest;
+    const at = (y: number): number => zonedTimeToUtc(zone, y, month, Number(m3[3]), Number(m3[4]), Number(m3[5]), Number(m3[6]));
+    ts = at(year);
+    if (ts > now + 86_400_000) ts = at(year - 1);
+    ({ host, service, body } = hostAndTag(m3[7]!, attributes));
     attributes['syslog.format'] = 'rfc3164';
   }
   if (!Number.isFinite(ts) || ts < 0 || ts > MAX_EPOCH_MS) throw new RecordError('timestamp_out_of_range', 'TIMESTAMP is out of range');
@@ -195,15 +221,40 @@ export interface SyslogOptions {
   metrics: PipelineMetrics;
   /** The HTTP receivers' limits (timestamps too new, tenant rates); absent = none. */
   limits?: LimitState;
+  /** IANA zone of RFC 3164 senders (AIOPS_SYSLOG_TIMEZONE); default UTC. */
+  timeZone?: string;
 }
 
-function addMessage(batch: Batch, frame: Buffer, now: number, index: number): void {
+/**
+ * Refused lines are logged at debug, at most one line a second per listener (a sender in a format
+ * we refuse refuses every line); the count of the lines not logged since rides on the next one.
+ */
+class RefusalLog {
+  private last = 0;
+  private suppressed = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  note(now: number, reason: string, message: string, payload: string): void {
+    if (now - this.last < 1000) {
+      this.suppressed++;
+      return;
+    }
+    this.logger.debug({ reason, line: payload.slice(0, 200), notLoggedSince: this.suppressed }, `syslog line refused (dead-lettered): ${message}`);
+    this.last = now;
+    this.suppressed = 0;
+  }
+}
+
+function addMessage(batch: Batch, frame: Buffer, now: number, index: number, parse: SyslogParseOptions, refusals: RefusalLog): void {
   try {
     if (!isValidUtf8(frame)) throw new RecordError('invalid_utf8', 'the message is not valid UTF-8');
-    batch.logs.push(parseSyslog(frame.toString('utf8'), now));
+    batch.logs.push(parseSyslog(frame.toString('utf8'), now, DEFAULT_TENANT, parse));
   } catch (err) {
     if (!(err instanceof RecordError)) throw err;
-    batch.reject({ line: index, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic: TOPICS.logs, payload: frame.toString('utf8').slice(0, 65536), tenant: DEFAULT_TENANT });
+    const payload = frame.toString('utf8').slice(0, 65536);
+    refusals.note(now, err.reason, err.message, payload);
+    batch.reject({ line: index, code: 'VALIDATION_FAILED', reason: err.reason, message: err.message, topic: TOPICS.logs, payload, tenant: DEFAULT_TENANT });
   }
 }
 
@@ -215,7 +266,13 @@ export class SyslogListeners {
   tcpPort = 0;
   udpPort = 0;
 
-  constructor(private readonly o: SyslogOptions) {}
+  private readonly parse: SyslogParseOptions;
+  private readonly refusals: RefusalLog;
+
+  constructor(private readonly o: SyslogOptions) {
+    this.parse = { timeZone: o.timeZone ?? 'UTC' };
+    this.refusals = new RefusalLog(o.logger);
+  }
 
   async start(): Promise<void> {
     if (this.o.tcpPort !== undefined) {
@@ -291,13 +348,13 @@ export class SyslogListeners {
         return;
       }
       const now = Date.now();
-      for (const f of frames) addMessage(pending, f, now, ++index);
+      for (const f of frames) addMessage(pending, f, now, ++index, this.parse, this.refusals);
       if (pending.accepted + pending.rejected.length >= 1000) void flush();
       else if (!timer && pending.accepted + pending.rejected.length > 0) timer = setTimeout(() => void flush(), 20);
     });
     socket.on('end', () => {
       const r = framer.rest();
-      if (r) addMessage(pending, r, Date.now(), ++index);
+      if (r) addMessage(pending, r, Date.now(), ++index, this.parse, this.refusals);
       void flush().finally(() => socket.end());
     });
     socket.on('error', () => {});
@@ -309,7 +366,7 @@ export class SyslogListeners {
 
   private async datagram(msg: Buffer): Promise<void> {
     const batch = new Batch();
-    addMessage(batch, msg, Date.now(), 1);
+    addMessage(batch, msg, Date.now(), 1, this.parse, this.refusals);
     const ok = await this.publish(batch, 'syslog_udp', 5);
     // UDP has no way to push back; after the retries the loss is counted, never silent.
     if (!ok) this.o.metrics.dropped.inc({ stage: 'ingest', component: 'syslog_udp', reason: 'bus_unavailable' }, batch.accepted);

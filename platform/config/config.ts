@@ -16,7 +16,7 @@ export interface AiopsConfig {
   /** cluster: a cluster of the server's remote_servers; set, the tables are sharded (local + Distributed). */
   clickhouse: { url: string; database: string; username: string; password: string; cluster?: string };
   ingest: {
-    host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number;
+    host: string; port: number; apiKeys: string[]; bodyLimitBytes: number; rateLimitPerSecond: number; syslogTcpPort: number; syslogUdpPort: number; syslogTimeZone: string;
     /** Per-record and per-tenant limits (ingest/limits.ts); absent fields take the defaults there. */
     limits?: Partial<IngestLimits>;
     /** A request not fully received in this time is answered 408 (0 = no timeout). */
@@ -70,6 +70,7 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_INGEST_RATE_LIMIT', default: '0', description: 'Requests per second allowed per ingest key (0 = unlimited).' },
   { name: 'AIOPS_SYSLOG_TCP_PORT', default: '0', description: 'TCP port for syslog (RFC 5424/3164, octet counting or newline framing); 0 = off.' },
   { name: 'AIOPS_SYSLOG_UDP_PORT', default: '0', description: 'UDP port for syslog (RFC 5424/3164, one message per datagram); 0 = off.' },
+  { name: 'AIOPS_SYSLOG_TIMEZONE', default: 'UTC', description: 'IANA time zone (e.g. `Asia/Tokyo`) that RFC 3164 syslog timestamps, which carry no zone, are read in. RFC 5424 and RFC 3339 timestamps (rsyslog `RSYSLOG_ForwardFormat`) carry their own.' },
   { name: 'AIOPS_API_HOST', default: '127.0.0.1', description: 'Address the query API listens on.' },
   { name: 'AIOPS_API_PORT', default: '8080', description: 'Port of the query API and dashboard.' },
   { name: 'AIOPS_API_KEYS', default: '', description: 'Deprecated (use AIOPS_KEYS_FILE): comma-separated keys accepted by the query API, each opening every tenant with the read and feedback scopes; empty (and no AIOPS_KEYS_FILE) disables auth.' },
@@ -164,6 +165,18 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
     return raw as T;
   };
 
+  const timeZone = (name: string): string => {
+    const raw = get(name);
+    if (raw === undefined) return 'UTC';
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: raw });
+      return raw;
+    } catch {
+      problems.push(`${name}: expected an IANA time zone name such as UTC or Asia/Tokyo, got ${JSON.stringify(raw)}`);
+      return 'UTC';
+    }
+  };
+
   const brokers = list('AIOPS_KAFKA_BROKERS');
   const chUrl = get('AIOPS_CLICKHOUSE_URL') ?? '';
   const bus = oneOf('AIOPS_BUS', ['memory', 'kafka'] as const, brokers.length > 0 ? 'kafka' : 'memory');
@@ -234,6 +247,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
       rateLimitPerSecond: int('AIOPS_INGEST_RATE_LIMIT', 0, 0, 1_000_000),
       syslogTcpPort: int('AIOPS_SYSLOG_TCP_PORT', 0, 0, 65535),
       syslogUdpPort: int('AIOPS_SYSLOG_UDP_PORT', 0, 0, 65535),
+      syslogTimeZone: timeZone('AIOPS_SYSLOG_TIMEZONE'),
       limits: {
         maxLabelsPerSeries: int('AIOPS_INGEST_MAX_LABELS_PER_SERIES', 30, 1, 10_000),
         maxLabelNameLength: int('AIOPS_INGEST_MAX_LABEL_NAME_LENGTH', 1024, 1, 1024),

@@ -74,4 +74,10 @@ export class CandidateIndex {
     }
     return [...b.byFirst.values(), b.wild];
   }
+
+  /** Every list of templates with n tokens, whatever their first token. */
+  sameLength(n: number): Cluster[][] {
+    const b = this.byLength.get(n);
+    return b ? [...b.byFirst.values(), b.wild] : [];
+  }
 }

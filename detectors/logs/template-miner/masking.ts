@@ -338,6 +338,9 @@ export class Masker {
       slashes >= 2 ||
       backslashes >= 2 ||
       (backslashes >= 1 && b - a >= 3 && msg.charCodeAt(a + 1) === 58 && msg.charCodeAt(a + 2) === 92); // C:\
+    // host:port (web-01.example.com:8080, db-primary:5432): a dotted or dashed name before a port
+    // is an address, not a key; the whole chunk is the value.
+    if (on.num && firstColon > a && f & C_DIGIT && isPortAfter(msg, firstColon + 1, b) && hasHostPunctuation(msg, a, firstColon)) return K_VAR;
     // key:value (key without digits).
     if (on.kv && firstColon > a && keyOk && keyHasAlpha && !keyHasDigit && firstColon + 1 < b) {
       this.sep[j] = firstColon;
@@ -507,4 +510,20 @@ export function valueClass(value: string): string {
   if (BOOL_WORDS.has(v)) return 'bool';
   if (/\d/.test(v)) return 'id';
   return 'word';
+}
+
+/** msg[from, to) is a port number (1 to 5 digits). */
+function isPortAfter(msg: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > 5) return false;
+  for (let i = from; i < to; i++) if (!(charClass(msg.charCodeAt(i)) & C_DIGIT)) return false;
+  return true;
+}
+
+/** msg[from, to) holds a '.' or '-' between name characters (a host name, not an identifier key). */
+function hasHostPunctuation(msg: string, from: number, to: number): boolean {
+  for (let i = from + 1; i < to - 1; i++) {
+    const c = msg.charCodeAt(i);
+    if (c === 46 || c === 45) return true;
+  }
+  return false;
 }

@@ -18,6 +18,7 @@ import { SignatureBuilder } from './signature.js';
 import { type MinerCounters, type MinerSnapshot, STATE_FORMAT, STATE_VERSION, validateSnapshot } from './state.js';
 import { C_LEAD, C_TRAIL, charClass, openerOf } from './char-classes.js';
 import { valueClass } from './masking.js';
+import { findVariablePositions } from './variable-positions.js';
 
 export interface MinedMessage {
   clusterId: string;
@@ -244,6 +245,7 @@ export class TemplateMiner {
     this.clearCache();
     this.absorbSpecialisations(c);
     this.lastFamilySize = this.registerFamilies(c);
+    if (c.alive) this.generaliseVariablePositions(c);
     return c.resolve() ?? c;
   }
 
@@ -279,24 +281,49 @@ export class TemplateMiner {
     this.addAlias(c.id, into.id);
   }
 
+  private needAt(p: number): number {
+    return p === 0 ? this.opts.leadingVariableMinValues : this.opts.variableMinValues;
+  }
+
   private maybeGeneralise(f: Family): void {
     const p = f.position;
-    const need = p === 0 ? this.opts.leadingVariableMinValues : this.opts.variableMinValues;
+    const need = this.needAt(p);
     if (f.members.length < need) return;
     const members = FamilyIndex.verifiedMembers(f);
     if (members.length < need) return;
+    this.generalise(members, [p]);
+  }
+
+  private generaliseVariablePositions(c: Cluster): void {
+    const found = findVariablePositions(c, this.index.sameLength(c.tokens.length), this.opts.maxVariablePositions, (p) => this.needAt(p), this.opts.variablePositionsMaxRepeat);
+    if (found !== null) this.generalise(found.members, found.positions);
+  }
+
+  /** Replace `members` (equal but at `positions`) by one template with word slots there. */
+  private generalise(members: readonly Cluster[], positions: readonly number[]): void {
     const first = members[0]!;
     const tokens = first.tokens.slice();
     const kinds = first.kinds.slice();
-    tokens[p] = commonWildcard(members.map((m) => m.tokens[p]!));
-    kinds[p] = K_WORD;
+    for (const p of positions) {
+      tokens[p] = commonWildcard(members.map((m) => m.tokens[p]!));
+      kinds[p] = K_WORD;
+    }
     this.counters.generalisations++;
     let g = this.live.get(new Cluster(-1, tokens, kinds).id);
-    const fresh = g === undefined;
+    let fresh = g === undefined;
     if (!g) {
       g = new Cluster(this.nextSeq++, tokens, kinds, 0, 0);
       this.counters.created++;
       this.insert(g);
+    } else if (positions.some((p) => g!.kinds[p] !== K_WORD)) {
+      // The same text as a masked template (`(<*>)` from host names the masks know): a word slot
+      // accepts what the mask did and the words too, so the template takes it, keeping its id.
+      const widened = new Cluster(g.seq, tokens, kinds, g.count, g.lastSeen, g.id);
+      this.detach(g);
+      g.mergedInto = widened;
+      this.insert(widened);
+      g = widened;
+      fresh = true;
     }
     this.clearCache();
     this.absorbSpecialisations(g);
@@ -411,6 +438,8 @@ export class TemplateMiner {
         maxTokens: o.maxTokens,
         variableMinValues: o.variableMinValues,
         leadingVariableMinValues: o.leadingVariableMinValues,
+        maxVariablePositions: o.maxVariablePositions,
+        variablePositionsMaxRepeat: o.variablePositionsMaxRepeat,
         maxAliases: o.maxAliases,
         shapeCache: o.shapeCache,
         masks: o.masks.map((m) => ({ name: m.name, pattern: String(m.pattern), flags: m.flags ?? '' })),
@@ -448,7 +477,7 @@ export class TemplateMiner {
   ): TemplateMiner {
     const s = validateSnapshot(state);
     const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-    const m = new TemplateMiner({ ...s.options, ...given });
+    const m = new TemplateMiner({ maxVariablePositions: 1, ...s.options, ...given });
     m.tick = s.tick;
     m.nextSeq = s.nextSeq;
     Object.assign(m.counters, s.counters);
@@ -504,12 +533,15 @@ function commonWildcard(values: readonly string[]): string {
     tail++;
   }
   const h = first.slice(0, head);
-  let t = '';
-  for (const ch of first.slice(first.length - tail)) {
-    const open = openerOf(ch.charCodeAt(0));
-    if (open === 0 || h.includes(String.fromCharCode(open))) t += ch;
+  // A closer whose opener is not kept in front belongs to an outer bracket and goes into the
+  // parameter with everything before it: the tail stays a suffix of every value ("[a])." -> "[<*>.").
+  const common = first.slice(first.length - tail);
+  let from = 0;
+  for (let k = 0; k < common.length; k++) {
+    const open = openerOf(common.charCodeAt(k));
+    if (open !== 0 && !h.includes(String.fromCharCode(open))) from = k + 1;
   }
-  return h + WILDCARD + t;
+  return h + WILDCARD + common.slice(from);
 }
 
 

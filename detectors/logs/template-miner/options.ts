@@ -13,6 +13,18 @@ export interface TemplateMinerOptions {
   variableMinValues?: number;
   /** Same, for the first token of a message (usually a verb or subject, so stricter). Default 8. */
   leadingVariableMinValues?: number;
+  /**
+   * Most word positions that may turn into parameters together (variable-positions.ts): templates
+   * equal but at 2..N word positions, each with variableMinValues distinct values, become one.
+   * 1 turns it off (one position at a time, word families only). Default 4.
+   */
+  maxVariablePositions?: number;
+  /**
+   * Variable positions only join templates seen at most this many times each on average: the
+   * values of real parameters seldom repeat together, an enumeration's (state transitions) do.
+   * Default 2.
+   */
+  variablePositionsMaxRepeat?: number;
   /** Old-id -> new-id aliases kept after merges. Default 4 x maxClusters. */
   maxAliases?: number;
   /**
@@ -38,6 +50,8 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({
   maxTokens: 256,
   variableMinValues: 5,
   leadingVariableMinValues: 8,
+  maxVariablePositions: 4,
+  variablePositionsMaxRepeat: 2,
   maxAliases: 40_000,
   shapeCache: true,
   masks: [],
@@ -83,6 +97,8 @@ export function resolveOptions(o: TemplateMinerOptions = {}): ResolvedOptions {
       o.leadingVariableMinValues ?? DEFAULT_OPTIONS.leadingVariableMinValues,
       2,
     ),
+    maxVariablePositions: positiveInt('maxVariablePositions', o.maxVariablePositions ?? DEFAULT_OPTIONS.maxVariablePositions),
+    variablePositionsMaxRepeat: positiveInt('variablePositionsMaxRepeat', o.variablePositionsMaxRepeat ?? DEFAULT_OPTIONS.variablePositionsMaxRepeat),
     maxAliases: positiveInt('maxAliases', o.maxAliases ?? Math.max(4 * maxClusters, 1000), 0),
     shapeCache: o.shapeCache ?? DEFAULT_OPTIONS.shapeCache,
     masks,

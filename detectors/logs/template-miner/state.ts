@@ -36,6 +36,9 @@ export interface MinerSnapshot {
     maxTokens: number;
     variableMinValues: number;
     leadingVariableMinValues: number;
+    /** Absent in states written before variable positions existed (then 1: off). */
+    maxVariablePositions?: number;
+    variablePositionsMaxRepeat?: number;
     maxAliases: number;
     /** Absent in states written before the shape cache existed (then on). */
     shapeCache?: boolean;
