@@ -29,9 +29,17 @@ export interface GrouperConfig {
    * resolving on that skewed watermark would split one incident in two.
    */
   graceMs: number;
+  /**
+   * Event time after an incident's last significant out-of-band point past which it is
+   * recovering: a new episode on a series it does not hold opens a new incident instead of
+   * joining. An episode still out of band is republished at least once per episode update
+   * interval (AIOPS_EPISODE_UPDATE_MS, 60 s), so two of them mean every series of the incident
+   * is back in band.
+   */
+  activeGapMs: number;
 }
 
-export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000 };
+export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000, activeGapMs: 120_000 };
 
 interface OpenIncident {
   id: string;
@@ -59,6 +67,17 @@ interface OpenIncident {
   episodes?: number;
   /** Points folded in: what minAnomalies is measured against (absent in older checkpoints). */
   points?: number;
+  /**
+   * Significant episodes not yet closed, by id, with their newest point. When every significant
+   * anomaly of an incident came as an episode, the incident resolves as its last episode closes.
+   */
+  openEpisodes?: Record<string, number>;
+  /** Newest point of a significant anomaly folded in (absent in older checkpoints). */
+  lastSignificantAt?: number;
+  /** Latest closing time of its episodes. */
+  episodesClosedAt?: number;
+  /** A significant anomaly without an episode (a log pattern, an external alert) joined: only the quiet timeout resolves it. */
+  pointAnomalies?: boolean;
   reasons: string[];
   dirty: boolean;
 }
@@ -81,6 +100,20 @@ const opensIncidents = (a: Anomaly): boolean => a.significance !== 'internal';
 const MAX_HELD = 10_000;
 
 const MAX_IDS_PER_INCIDENT = 5_000;
+
+/** Folds the episode bookkeeping of a merged incident into its survivor. */
+function mergeEpisodeState(into: OpenIncident, gone: OpenIncident): void {
+  if (gone.openEpisodes) into.openEpisodes = { ...into.openEpisodes, ...gone.openEpisodes };
+  if (gone.pointAnomalies) into.pointAnomalies = true;
+  for (const k of ['lastSignificantAt', 'episodesClosedAt'] as const) {
+    const v = gone[k];
+    if (v !== undefined) into[k] = Math.max(into[k] ?? v, v);
+  }
+}
+
+/** Every significant anomaly of the incident was an episode, and the last of them has closed. */
+const episodesOver = (i: OpenIncident): boolean =>
+  !i.pointAnomalies && i.episodesClosedAt !== undefined && i.openEpisodes !== undefined && Object.keys(i.openEpisodes).length === 0;
 const MAX_SUBJECTS = 50;
 
 /** Adds one service's evidence (one anomaly's, or a merged incident's) into an incident's. */
@@ -187,7 +220,13 @@ export class IncidentGrouper {
     }
     this.merged = [];
     for (const inc of this.incidents) {
-      if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
+      if (inc.status === 'open' && episodesOver(inc)) {
+        // Each series reported its own return to band, in its own event time: no watermark, so
+        // no skew between partitions, can resolve this early and no grace period is needed.
+        inc.status = 'resolved';
+        inc.resolvedAt = inc.episodesClosedAt;
+        inc.dirty = true;
+      } else if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
         inc.status = 'resolved';
         inc.resolvedAt = inc.lastAnomalyAt + this.config.resolveAfterMs;
         inc.dirty = true;
@@ -200,7 +239,7 @@ export class IncidentGrouper {
       out.push(this.toIncident(inc, graph, changes));
     }
     // Resolved incidents past the window cannot be joined again: forget them.
-    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || !settled(i));
+    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || (!settled(i) && !episodesOver(i)));
     return out;
   }
 
@@ -277,6 +316,17 @@ export class IncidentGrouper {
     for (const i of [...this.incidents, ...this.merged]) if (i.id === id && i.version < version) i.version = version;
   }
 
+  /**
+   * Whether a new episode comes after every series of the incident went back in band: then it is
+   * a new problem (the next fault, the next deploy), not this one spreading. The same series
+   * leaving its band again (a flap) still belongs to it.
+   */
+  private recovering(inc: OpenIncident, a: Anomaly): boolean {
+    if (!a.episode || inc.lastSignificantAt === undefined || inc.episodePoints?.[a.id] !== undefined) return false;
+    if (a.episode.openedAt <= inc.lastSignificantAt + this.config.activeGapMs) return false;
+    return !(inc.evidence[a.service]?.subjects.includes(a.subject) ?? false);
+  }
+
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
   private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
     const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
@@ -286,6 +336,7 @@ export class IncidentGrouper {
       const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
       const at = lastAt(a);
       if (at > last + this.config.windowMs || at < inc.openedAt - this.config.windowMs) continue;
+      if (this.recovering(inc, a)) continue;
       let rank = Infinity;
       let reason = '';
       if (inc.evidence[a.service]) {
@@ -332,6 +383,7 @@ export class IncidentGrouper {
       survivor.points = (survivor.points ?? survivor.anomalyIds.length) + (gone.points ?? gone.anomalyIds.length);
       survivor.openedAt = Math.min(survivor.openedAt, gone.openedAt);
       survivor.lastAnomalyAt = Math.max(survivor.lastAnomalyAt, gone.lastAnomalyAt);
+      mergeEpisodeState(survivor, gone);
       if (survivor.reasons.length < MAX_REASONS) survivor.reasons.push(`merged ${gone.id}: ${a.signal} anomaly on ${a.service} (${a.subject}) relates to both`);
       survivor.status = 'open';
       delete survivor.resolvedAt;
@@ -391,6 +443,15 @@ export class IncidentGrouper {
       else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     }
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
+    if (opensIncidents(a)) {
+      inc.lastSignificantAt = Math.max(inc.lastSignificantAt ?? end, end);
+      if (!a.episode) inc.pointAnomalies = true;
+      else if (a.episode.status !== 'closed') (inc.openEpisodes ??= {})[a.id] = end;
+    }
+    if (a.episode?.status === 'closed' && inc.openEpisodes?.[a.id] !== undefined) {
+      delete inc.openEpisodes[a.id];
+      inc.episodesClosedAt = Math.max(inc.episodesClosedAt ?? 0, a.episode.closedAt ?? end);
+    }
     inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
     inc.status = 'open';

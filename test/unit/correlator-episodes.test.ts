@@ -90,6 +90,41 @@ describe('incidents over anomaly episodes', () => {
     expect(out[0]!.anomalyCount).toBe(2);
   });
 
+  it('an incident resolves when its last significant episode closes, at the closing time, not a quiet timeout later', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    const G = graph();
+    g.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 10), G);
+    g.add(versions('api', 'http_server_request_duration_seconds', 'golden', 1, 12), G);
+    // An internal episode that stays out longer does not hold the incident open.
+    g.add(versions('db', 'nodejs_heap_space_size_used_bytes', 'internal', 2, 40), G);
+    g.add([episode('db', 'http_server_request_duration_seconds', 'golden', 0, 10, 12, 'closed')], G);
+    expect(g.flush(G, [], T0 + 16 * MIN).map((i) => i.status)).toEqual(['open']);
+    g.add([episode('api', 'http_server_request_duration_seconds', 'golden', 1, 12, 14, 'closed')], G);
+    const [inc] = g.flush(G, [], T0 + 18 * MIN);
+    // api's episode: opened at 1, last point at 13, closed 5 min later.
+    expect(inc).toMatchObject({ status: 'resolved', resolvedAt: T0 + 18 * MIN });
+  });
+
+  it('a new episode once every series of an incident is back in band opens a new incident; the same series leaving again rejoins', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    const G = graph();
+    g.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 3), G);
+    // Two minutes after db's last out-of-band point (minute 3), still within the 10 min window: api errors.
+    g.add(versions('api', 'http_server_errors_total', 'golden', 6, 3), G);
+    const out = g.flush(G, [], T0 + 9 * MIN);
+    expect(out).toHaveLength(2);
+    expect(out.map((i) => i.services)).toEqual([['db'], ['api']]);
+    // Spreading while the first is still out of band: the same incident.
+    const h = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 5), G);
+    h.add(versions('api', 'http_server_errors_total', 'golden', 4, 3), G);
+    // db's latency series leaves its band again after 4 min back in it: a new episode of a series the incident holds.
+    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 11, 2), G);
+    const one = h.flush(G, [], T0 + 13 * MIN);
+    expect(one).toHaveLength(1);
+    expect(one[0]).toMatchObject({ services: ['api', 'db'], anomalyCount: 3 });
+  });
+
   it('an alert counts an episode once and resolves when the episode closes', () => {
     const d = new AlertDeduper();
     d.add([...versions('api', 'http_requests_total', 'golden', 0, 10), episode('api', 'http_requests_total', 'golden', 0, 10, 12, 'closed')]);

@@ -2,6 +2,7 @@
 // open incidents, process and runtime internals only support them.
 import { describe, expect, it } from 'vitest';
 import { significanceClassifier, significanceFromFile } from '../../detectors/significance.js';
+import { episodeSignificance } from '../../detectors/practical-significance.js';
 
 const classify = significanceClassifier().classify;
 
@@ -38,6 +39,14 @@ describe('series significance', () => {
     ['prometheus_tsdb_head_series', 'internal'],
     ['node_time_seconds', 'internal'],
     ['node_entropy_available_bits', 'internal'],
+    ['node_network_receive_bytes_total{device="eth0"}', 'internal'],
+    ['node_disk_reads_completed_total{device="vda"}', 'internal'],
+    ['node_memory_Dirty_bytes', 'internal'],
+    ['node_netstat_Udp_InDatagrams', 'internal'],
+    ['node_disk_io_time_seconds_total{device="vda"}', 'saturation'],
+    ['node_load1', 'saturation'],
+    ['node_pressure_cpu_waiting_seconds_total', 'saturation'],
+    ['node_procs_blocked', 'saturation'],
     ['orders_placed', 'other'],
   ])('%s is %s', (subject, want) => {
     expect(classify(subject)).toBe(want);
@@ -58,5 +67,19 @@ describe('series significance', () => {
     } catch (err) {
       expect((err as { code: string }).code).toBe('CONFIG_INVALID');
     }
+  });
+});
+
+describe('practical significance of a saturation episode', () => {
+  it('a CPU-time rate change under 0.05 core, or a free level moving under 5 % of itself, is evidence only; larger ones stay saturation', () => {
+    const steal = 'node_cpu_seconds_total{cpu="0",mode="steal"}';
+    expect(episodeSignificance(steal, 'saturation', { observed: 0.008, expected: 0 })).toBe('internal');
+    expect(episodeSignificance('process_cpu_seconds_total', 'saturation', { observed: 0.9, expected: 0.1 })).toBe('saturation');
+    const inodes = 'node_filesystem_files_free{mountpoint="/"}';
+    expect(episodeSignificance(inodes, 'saturation', { observed: 16_182_225, expected: 16_313_226 })).toBe('internal');
+    expect(episodeSignificance(inodes, 'saturation', { observed: 8_000_000, expected: 16_313_226 })).toBe('saturation');
+    // Other classes and other saturation series are left as they are.
+    expect(episodeSignificance('node_load1', 'saturation', { observed: 0.3, expected: 0.29 })).toBe('saturation');
+    expect(episodeSignificance('http_requests_total', 'golden', { observed: 0.01, expected: 0 })).toBe('golden');
   });
 });
