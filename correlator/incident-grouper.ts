@@ -30,16 +30,15 @@ export interface GrouperConfig {
    */
   graceMs: number;
   /**
-   * Event time after an incident's last significant out-of-band point past which it is
-   * recovering: a new episode on a series it does not hold opens a new incident instead of
-   * joining. An episode still out of band is republished at least once per episode update
-   * interval (AIOPS_EPISODE_UPDATE_MS, 60 s), so two of them mean every series of the incident
-   * is back in band.
+   * Event time a saturation episode must have lasted before it opens an incident by itself (as a
+   * Prometheus rule's `for:`; the node-exporter mixin waits 15 to 30 min on its saturation alerts).
+   * Pages go on symptoms: latency, traffic and errors open at once; a brief I/O stall or CPU burst
+   * on a shared host does not, but joins the incident a symptom opens.
    */
-  activeGapMs: number;
+  saturationForMs: number;
 }
 
-export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000, activeGapMs: 120_000 };
+export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000, saturationForMs: 300_000 };
 
 interface OpenIncident {
   id: string;
@@ -72,8 +71,6 @@ interface OpenIncident {
    * anomaly of an incident came as an episode, the incident resolves as its last episode closes.
    */
   openEpisodes?: Record<string, number>;
-  /** Newest point of a significant anomaly folded in (absent in older checkpoints). */
-  lastSignificantAt?: number;
   /** Latest closing time of its episodes. */
   episodesClosedAt?: number;
   /** A significant anomaly without an episode (a log pattern, an external alert) joined: only the quiet timeout resolves it. */
@@ -105,10 +102,7 @@ const MAX_IDS_PER_INCIDENT = 5_000;
 function mergeEpisodeState(into: OpenIncident, gone: OpenIncident): void {
   if (gone.openEpisodes) into.openEpisodes = { ...into.openEpisodes, ...gone.openEpisodes };
   if (gone.pointAnomalies) into.pointAnomalies = true;
-  for (const k of ['lastSignificantAt', 'episodesClosedAt'] as const) {
-    const v = gone[k];
-    if (v !== undefined) into[k] = Math.max(into[k] ?? v, v);
-  }
+  if (gone.episodesClosedAt !== undefined) into.episodesClosedAt = Math.max(into.episodesClosedAt ?? 0, gone.episodesClosedAt);
 }
 
 /** Every significant anomaly of the incident was an episode, and the last of them has closed. */
@@ -190,7 +184,7 @@ export class IncidentGrouper {
       this.watermark = Math.max(this.watermark, lastAt(a));
       const matches = this.findIncidents(a, graph);
       if (matches.length === 0) {
-        if (!opensIncidents(a)) {
+        if (!this.mayOpen(a)) {
           this.hold(a);
           continue;
         }
@@ -316,15 +310,10 @@ export class IncidentGrouper {
     for (const i of [...this.incidents, ...this.merged]) if (i.id === id && i.version < version) i.version = version;
   }
 
-  /**
-   * Whether a new episode comes after every series of the incident went back in band: then it is
-   * a new problem (the next fault, the next deploy), not this one spreading. The same series
-   * leaving its band again (a flap) still belongs to it.
-   */
-  private recovering(inc: OpenIncident, a: Anomaly): boolean {
-    if (!a.episode || inc.lastSignificantAt === undefined || inc.episodePoints?.[a.id] !== undefined) return false;
-    if (a.episode.openedAt <= inc.lastSignificantAt + this.config.activeGapMs) return false;
-    return !(inc.evidence[a.service]?.subjects.includes(a.subject) ?? false);
+  /** Whether the anomaly may open an incident by itself: significant, and a saturation episode only once it has lasted. */
+  private mayOpen(a: Anomaly): boolean {
+    if (!opensIncidents(a)) return false;
+    return a.significance !== 'saturation' || !a.episode || a.episode.lastAt - a.episode.openedAt >= this.config.saturationForMs;
   }
 
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
@@ -336,7 +325,6 @@ export class IncidentGrouper {
       const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
       const at = lastAt(a);
       if (at > last + this.config.windowMs || at < inc.openedAt - this.config.windowMs) continue;
-      if (this.recovering(inc, a)) continue;
       let rank = Infinity;
       let reason = '';
       if (inc.evidence[a.service]) {
@@ -444,7 +432,6 @@ export class IncidentGrouper {
     }
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
     if (opensIncidents(a)) {
-      inc.lastSignificantAt = Math.max(inc.lastSignificantAt ?? end, end);
       if (!a.episode) inc.pointAnomalies = true;
       else if (a.episode.status !== 'closed') (inc.openEpisodes ??= {})[a.id] = end;
     }

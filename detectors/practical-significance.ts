@@ -3,6 +3,8 @@
 // kept as evidence (`internal`) instead of opening an incident: a CPU-time counter's rate is in
 // cores, so 0.008 core of steal is noise on a shared host however tight its band; a free or
 // available level (bytes, inodes) that moves by under a twentieth of itself is not running out.
+// And saturation has a direction: use going down (a process's RSS after a GC) or free space going
+// up is the opposite of running short.
 // The series keeps its class; only the episode's published significance changes, so an episode
 // that grows past the bound is significant from that version on.
 import type { Significance } from '../platform/contracts/events.js';
@@ -17,11 +19,13 @@ const CPU_TIME = /cpu(_usage)?_seconds(_total)?(\{|$)/i;
 const FREE_LEVEL = /(_free|_avail|_available|MemAvailable|MemFree)(_bytes)?(\{|$)/i;
 
 /** The significance an episode is published with, given its series' class and its peak point. */
-export function episodeSignificance(subject: string, significance: Significance, peak: Pick<EpisodePoint, 'observed' | 'expected'>): Significance {
+export function episodeSignificance(subject: string, significance: Significance, peak: Pick<EpisodePoint, 'observed' | 'expected' | 'direction'>): Significance {
   if (significance !== 'saturation') return significance;
+  const freeLevel = FREE_LEVEL.test(subject);
+  if (peak.direction === (freeLevel ? 'up' : 'down')) return 'internal';
   const change = Math.abs(peak.observed - peak.expected);
   if (!Number.isFinite(change)) return significance;
   if (CPU_TIME.test(subject) && change < MIN_CPU_CORES) return 'internal';
-  if (FREE_LEVEL.test(subject) && change < MIN_FREE_SHARE * Math.abs(peak.expected)) return 'internal';
+  if (freeLevel && change < MIN_FREE_SHARE * Math.abs(peak.expected)) return 'internal';
   return significance;
 }

@@ -23,6 +23,8 @@ export interface ReplayResult {
   /** CPU time of the pipeline process over the replay, and the wall time it took. */
   pipelineCpuSeconds: number;
   wallSeconds: number;
+  /** Per incident, its significant episodes (opening, last point, status, subject): what kept it open. */
+  incidentEpisodes: Record<string, string[]>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -75,13 +77,25 @@ export async function replayRecording(opts: { repo: string; recording: string; p
     await sleep(12_000);
     const cpu1 = await pipeline.counter('aiops_process_process_cpu_seconds_total');
     const [incidents, anomalies] = await Promise.all([pipeline.incidents(), pipeline.anomalies()]);
+    const incidentEpisodes: Record<string, string[]> = {};
+    for (const i of incidents) {
+      const detail = (await pipeline.getJson(`/v1/incidents/${encodeURIComponent(i.id)}`)) as { anomalies: EpisodeView[] };
+      incidentEpisodes[i.id] = detail.anomalies.filter((a) => a.significance !== 'internal').sort((a, b) => a.ts - b.ts).slice(0, 200)
+        .map((a) => `${iso(a.ts)} .. ${iso(a.episode?.lastAt ?? a.ts)} ${a.episode?.status ?? ''} ${a.service} ${a.subject}`);
+    }
     const report = buildReport({ ...schedule, seriesIn: (from, to) => countSeries(bodies, from, to), dataEndMs: dataEnd(bodies), incidents, anomalies });
-    return { report, schedule, bodies: bodies.length, refused, points, pipelineCpuSeconds: cpu1 - cpu0, wallSeconds: (Date.now() - t0) / 1000 };
+    return { incidentEpisodes, report, schedule, bodies: bodies.length, refused, points, pipelineCpuSeconds: cpu1 - cpu0, wallSeconds: (Date.now() - t0) / 1000 };
   } finally {
+    // LIVE_REPLAY_KEEP_S keeps the replayed pipeline's API up that long, to look into a result.
+    const keepS = Number(process.env.LIVE_REPLAY_KEEP_S ?? 0);
+    if (keepS > 0) { log(`[replay] API kept on 127.0.0.1:${opts.ports.api} for ${keepS} s`); await sleep(keepS * 1000); }
     await pipeline.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+interface EpisodeView { ts: number; service: string; subject: string; significance?: string; episode?: { lastAt: number; status: string } }
+const iso = (t: number): string => new Date(t).toISOString().slice(11, 19);
 
 /** Receive time of the last body: the recording says nothing about what came after. */
 const dataEnd = (bodies: readonly { at: number }[]): number => bodies.reduce((m, b) => Math.max(m, b.at), 0);

@@ -5,6 +5,7 @@ export interface FaultWindow { name: string; service: string; startMs: number; e
 export interface IncidentView {
   id: string; status: string; openedAt: number; resolvedAt?: number; services: string[];
   rootCauses: { service: string; rank: number }[];
+  groupingReasons?: string[];
 }
 /** One anomaly episode as the API lists it (`ts` is its opening time). */
 export interface AnomalyView { id: string; ts: number; service?: string; subject?: string; significance?: string; detector?: string }
@@ -25,6 +26,8 @@ export interface LiveReport {
   incidentsOutsideFaults: number; faults: FaultResult[];
   /** The significant healthy episodes (at most 50), to see what a miss is made of. */
   significantHealthy: { at: string; service?: string; subject?: string; detector?: string }[];
+  /** Every incident, oldest first, in short. */
+  incidents: { id: string; openedAt: string; resolvedAt: string | null; services: string[]; rootCauses: string[]; openedBy: string }[];
 }
 
 /** The scrape interval of deploy/local/prometheus.yml.tmpl. */
@@ -77,6 +80,10 @@ export function buildReport(input: {
         resolveAfterFaultEndS: hit.resolvedAt !== undefined ? (hit.resolvedAt - f.endMs) / 1000 : null,
       };
     }),
+    incidents: [...incidents].sort((a, b) => a.openedAt - b.openedAt).map((i) => ({
+      id: i.id, openedAt: new Date(i.openedAt).toISOString(), resolvedAt: i.resolvedAt !== undefined ? new Date(i.resolvedAt).toISOString() : null,
+      services: i.services, rootCauses: i.rootCauses.slice(0, 3).map((c) => c.service), openedBy: i.groupingReasons?.[0] ?? '',
+    })),
     significantHealthy: significant.slice(0, 50).map((a) => ({ at: new Date(a.ts).toISOString(), service: a.service, subject: a.subject, detector: a.detector })),
   };
 }

@@ -67,7 +67,7 @@ async function replayMain(file: string): Promise<void> {
     bodies: r.bodies, refusedBodies: r.refused, points: r.points, pipelineCpuSeconds: r.pipelineCpuSeconds, wallSeconds: r.wallSeconds,
     pointsPerPipelineCpuSecond: r.pipelineCpuSeconds > 0 ? r.points / r.pipelineCpuSeconds : null,
     recordedMinutes: (r.schedule.faults.at(-1)?.endMs ?? r.schedule.healthyEndMs) / 60_000 - r.schedule.healthyStartMs / 60_000,
-    ...r.report,
+    ...r.report, incidentEpisodes: r.incidentEpisodes,
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));

@@ -105,24 +105,20 @@ describe('incidents over anomaly episodes', () => {
     expect(inc).toMatchObject({ status: 'resolved', resolvedAt: T0 + 18 * MIN });
   });
 
-  it('a new episode once every series of an incident is back in band opens a new incident; the same series leaving again rejoins', () => {
+  it('a saturation episode opens an incident only once it has lasted 5 min; a shorter one joins the incident a symptom opens', () => {
     const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
     const G = graph();
-    g.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 3), G);
-    // Two minutes after db's last out-of-band point (minute 3), still within the 10 min window: api errors.
-    g.add(versions('api', 'http_server_errors_total', 'golden', 6, 3), G);
-    const out = g.flush(G, [], T0 + 9 * MIN);
-    expect(out).toHaveLength(2);
-    expect(out.map((i) => i.services)).toEqual([['db'], ['api']]);
-    // Spreading while the first is still out of band: the same incident.
+    g.add(versions('db', 'node_disk_io_time_weighted_seconds_total', 'saturation', 0, 2), G);
+    expect(g.flush(G, [], T0 + 2 * MIN)).toEqual([]);
+    expect(g.heldCount()).toBe(1);
+    g.add(versions('api', 'process_cpu_seconds_total', 'saturation', 10, 6), G);
+    const [cpu] = g.flush(G, [], T0 + 16 * MIN);
+    expect(cpu).toMatchObject({ services: ['api'], openedAt: T0 + 10 * MIN });
     const h = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
-    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 5), G);
-    h.add(versions('api', 'http_server_errors_total', 'golden', 4, 3), G);
-    // db's latency series leaves its band again after 4 min back in it: a new episode of a series the incident holds.
-    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 11, 2), G);
-    const one = h.flush(G, [], T0 + 13 * MIN);
-    expect(one).toHaveLength(1);
-    expect(one[0]).toMatchObject({ services: ['api', 'db'], anomalyCount: 3 });
+    h.add(versions('db', 'node_disk_io_time_weighted_seconds_total', 'saturation', 0, 2), G);
+    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 1, 3), G);
+    const [lat] = h.flush(G, [], T0 + 4 * MIN);
+    expect(lat).toMatchObject({ services: ['db'], anomalyCount: 2 });
   });
 
   it('an alert counts an episode once and resolves when the episode closes', () => {
