@@ -439,7 +439,9 @@ export class IncidentGrouper {
       delete inc.openEpisodes[a.id];
       inc.episodesClosedAt = Math.max(inc.episodesClosedAt ?? 0, a.episode.closedAt ?? end);
     }
-    inc.openedAt = Math.min(inc.openedAt, a.ts);
+    // Evidence attached later (a heap or RSS episode open since long before, internal or a cause
+    // such as saturation) must not move the opening back: the incident opened with its symptom.
+    if (opensIncidents(a) && a.significance !== 'saturation') inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
     inc.status = 'open';
     delete inc.resolvedAt;
