@@ -30,9 +30,16 @@ export interface GrouperConfig {
    * resolving on that skewed watermark would split one incident in two.
    */
   graceMs: number;
+  /**
+   * Event time a saturation episode must have lasted before it opens an incident by itself (as a
+   * Prometheus rule's `for:`; the node-exporter mixin waits 15 to 30 min on its saturation alerts).
+   * Pages go on symptoms: latency, traffic and errors open at once; a brief I/O stall or CPU burst
+   * on a shared host does not, but joins the incident a symptom opens.
+   */
+  saturationForMs: number;
 }
 
-export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000 };
+export const DEFAULT_GROUPER_CONFIG: GrouperConfig = { windowMs: 600_000, minAnomalies: 3, resolveAfterMs: 1_800_000, maxHops: 2, seenCapacity: 200_000, graceMs: 60_000, saturationForMs: 300_000 };
 
 interface OpenIncident {
   id: string;
@@ -60,6 +67,15 @@ interface OpenIncident {
   episodes?: number;
   /** Points folded in: what minAnomalies is measured against (absent in older checkpoints). */
   points?: number;
+  /**
+   * Significant episodes not yet closed, by id, with their newest point. When every significant
+   * anomaly of an incident came as an episode, the incident resolves as its last episode closes.
+   */
+  openEpisodes?: Record<string, number>;
+  /** Latest closing time of its episodes. */
+  episodesClosedAt?: number;
+  /** A significant anomaly without an episode (a log pattern, an external alert) joined: only the quiet timeout resolves it. */
+  pointAnomalies?: boolean;
   reasons: string[];
   dirty: boolean;
   /** Per service and signal family, the strongest anomaly: what the title says (absent in older checkpoints). */
@@ -98,6 +114,17 @@ const isResolvedAlert = (a: Anomaly): boolean => a.signal === 'alert' && a.evide
 const isCriticalAlert = (a: Anomaly): boolean => a.signal === 'alert' && /^(critical|page)$/i.test(a.evidence['label.severity'] ?? '');
 
 const MAX_IDS_PER_INCIDENT = 5_000;
+
+/** Folds the episode bookkeeping of a merged incident into its survivor. */
+function mergeEpisodeState(into: OpenIncident, gone: OpenIncident): void {
+  if (gone.openEpisodes) into.openEpisodes = { ...into.openEpisodes, ...gone.openEpisodes };
+  if (gone.pointAnomalies) into.pointAnomalies = true;
+  if (gone.episodesClosedAt !== undefined) into.episodesClosedAt = Math.max(into.episodesClosedAt ?? 0, gone.episodesClosedAt);
+}
+
+/** Every significant anomaly of the incident was an episode, and the last of them has closed. */
+const episodesOver = (i: OpenIncident): boolean =>
+  !i.pointAnomalies && i.episodesClosedAt !== undefined && i.openEpisodes !== undefined && Object.keys(i.openEpisodes).length === 0;
 const MAX_SUBJECTS = 50;
 
 /** Adds one service's evidence (one anomaly's, or a merged incident's) into an incident's. */
@@ -186,7 +213,7 @@ export class IncidentGrouper {
       this.watermark = Math.max(this.watermark, lastAt(a));
       const matches = this.findIncidents(a, graph);
       if (matches.length === 0) {
-        if (!opensIncidents(a)) {
+        if (!this.mayOpen(a)) {
           this.hold(a);
           continue;
         }
@@ -216,7 +243,13 @@ export class IncidentGrouper {
     }
     this.merged = [];
     for (const inc of this.incidents) {
-      if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
+      if (inc.status === 'open' && episodesOver(inc)) {
+        // Each series reported its own return to band, in its own event time: no watermark, so
+        // no skew between partitions, can resolve this early and no grace period is needed.
+        inc.status = 'resolved';
+        inc.resolvedAt = inc.episodesClosedAt;
+        inc.dirty = true;
+      } else if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
         inc.status = 'resolved';
         inc.resolvedAt = inc.lastAnomalyAt + this.config.resolveAfterMs;
         inc.dirty = true;
@@ -230,7 +263,7 @@ export class IncidentGrouper {
       out.push(this.toIncident(inc, graph, changes));
     }
     // Resolved incidents past the window cannot be joined again: forget them.
-    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || !settled(i));
+    this.incidents = this.incidents.filter((i) => i.status === 'open' || now - (i.resolvedAt ?? 0) < this.config.windowMs || (!settled(i) && !episodesOver(i)));
     return out;
   }
 
@@ -338,6 +371,12 @@ export class IncidentGrouper {
     for (const i of [...this.incidents, ...this.merged]) if (i.id === id && i.version < version) i.version = version;
   }
 
+  /** Whether the anomaly may open an incident by itself: significant, and a saturation episode only once it has lasted. */
+  private mayOpen(a: Anomaly): boolean {
+    if (!opensIncidents(a)) return false;
+    return a.significance !== 'saturation' || !a.episode || a.episode.lastAt - a.episode.openedAt >= this.config.saturationForMs;
+  }
+
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
   private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
     const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
@@ -397,6 +436,7 @@ export class IncidentGrouper {
       if (gone.firingAlerts) survivor.firingAlerts = { ...survivor.firingAlerts, ...gone.firingAlerts };
       survivor.detected ||= gone.detected;
       survivor.critical ||= gone.critical;
+      mergeEpisodeState(survivor, gone);
       if (survivor.reasons.length < MAX_REASONS) survivor.reasons.push(`merged ${gone.id}: ${a.signal} anomaly on ${a.service} (${a.subject}) relates to both`);
       survivor.status = 'open';
       delete survivor.resolvedAt;
@@ -461,7 +501,17 @@ export class IncidentGrouper {
       else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     }
     inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
-    inc.openedAt = Math.min(inc.openedAt, a.ts);
+    if (opensIncidents(a)) {
+      if (!a.episode) inc.pointAnomalies = true;
+      else if (a.episode.status !== 'closed') (inc.openEpisodes ??= {})[a.id] = end;
+    }
+    if (a.episode?.status === 'closed' && inc.openEpisodes?.[a.id] !== undefined) {
+      delete inc.openEpisodes[a.id];
+      inc.episodesClosedAt = Math.max(inc.episodesClosedAt ?? 0, a.episode.closedAt ?? end);
+    }
+    // Evidence attached later (a heap or RSS episode open since long before, internal or a cause
+    // such as saturation) must not move the opening back: the incident opened with its symptom.
+    if (opensIncidents(a) && a.significance !== 'saturation') inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
     inc.status = 'open';
     delete inc.resolvedAt;

@@ -29,7 +29,13 @@ export const DEFAULT_SIGNIFICANCE_RULES: readonly SignificanceRule[] = [
   rule('internal', /(^|_)(gc|heap|heap_space|virtual_memory|vmem|open_fds|max_fds|start_time)(_|\{|$)/i, 'process internals: GC, heap, virtual memory, file descriptors, start time'),
   rule('internal', /^(scrape_|up(\{|$)|target_info|prometheus_|promhttp_|net_conntrack_|alertmanager_|otelcol_|aiops_)/i, 'monitoring bookkeeping: scrapes, up, Prometheus/collector internals, this pipeline'),
   rule('internal', /_(build_info|info)(\{|$)/i, 'build and static info series'),
+  rule('internal', /^process_[^{]*\{(.*,)?job="(prometheus|alertmanager|pushgateway|node|node[-_]exporter|blackbox)"/i, 'the monitoring stack\'s own processes (Prometheus, Alertmanager, exporters under their conventional job names)'),
   rule('internal', /^node_(time|timex|boot_time|entropy|uname|os_|exporter|scrape|textfile|selinux|dmi|nf_conntrack|arp|cooling|hwmon|thermal)/i, 'host bookkeeping (clock, entropy, exporter internals)'),
+  // node-exporter: only the families the node-exporter mixin alerts on (CPU, load, PSI, memory
+  // available, swap, major faults, OOM kills, filesystem space and inodes, disk I/O time, network
+  // errors and drops, file descriptors, md and systemd state) say the host is short of something.
+  // I/O and packet counts, page cache and netstat move with whatever shares the host.
+  rule('internal', /^node_(?!(cpu_|load\d|pressure_|procs_blocked|memory_(MemAvailable|MemFree|MemTotal|Swap)|vmstat_(pgmajfault|oom_kill)|filesystem_(avail|free|size|files|readonly|device_error)|disk_io_time|network_(receive|transmit)_(errs|drop)|network_up|filefd_|md_|systemd_unit_state))/i, 'host activity and kernel statistics outside the node-exporter mixin alerts (I/O and packet counts, page cache, netstat)'),
   rule('golden', /(_duration_seconds|_duration_ms|latency|response_time|\.duration(\{|$))/i, 'latency'),
   rule('golden', /(_requests?_total|^http_|^grpc_|^rpc_|^http\.|^rpc\.)/i, 'traffic and errors (request counters, HTTP/gRPC)'),
   rule('golden', /(error|fail|exception|timeout|(^|_)5xx)/i, 'errors'),

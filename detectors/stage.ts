@@ -24,6 +24,7 @@ import { RequestVolumes, isRequestVolume } from './request-volume.js';
 import { applySustainedRule, type SustainedState } from './sustained-deviation.js';
 import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
 import { loadSignificanceFile, significanceClassifier, type SignificanceClassifier } from './significance.js';
+import { episodeSignificance } from './practical-significance.js';
 
 export const DETECT_CHECKPOINT_NAMESPACE = 'detect.v1';
 /**
@@ -341,7 +342,7 @@ export async function detectBatch(
       const subject = seriesSubject(p.name, p.labels);
       const significance = bank.significance.classify(subject);
       for (const e of step.emissions) {
-        const a = episodeAnomaly(p.tenant, p.service, key, subject, 'metric', e, significance);
+        const a = episodeAnomaly(p.tenant, p.service, key, subject, 'metric', e, episodeSignificance(subject, significance, e.peak));
         out.push(a);
         pending.push({ a, peak: e.peak });
         pendingFrom = Math.min(pendingFrom, e.peak.ts);

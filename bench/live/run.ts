@@ -1,19 +1,25 @@
 /**
  * npm run bench:live: the embedded pipeline, the three-service app, Prometheus + node-exporter on loopback;
  * a healthy warm-up, then each fault on one service with recovery in between; records every remote_write body
- * (bench/live/recordings/) and writes bench/results/live.json.
+ * (bench/live/recordings/) with the schedule beside it and writes bench/results/live.json.
+ * npm run bench:live -- --replay FILE: the same report from a recording, replayed at full speed into a fresh
+ * pipeline (bench/results/live-replay.json).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, NO_FAULT, startApp, startTraffic, type Fault, type ServiceName } from './app.js';
-import { buildReport, type FaultWindow, type IncidentView, type AnomalyView } from './report.js';
+import { startPipeline } from './pipeline.js';
+import { countSeries, readRecording, readSchedule, reduceRecording, schedulePath } from './recording.js';
+import { replayRecording } from './replay.js';
+import { buildReport, type FaultWindow } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
+const TOPOLOGY = join(HERE, 'topology.json');
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
   const i = args.indexOf(`--${name}`);
@@ -21,9 +27,19 @@ const opt = (name: string, dflt: number): number => {
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
   return v;
 };
+const strOpt = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 if (args.includes('--help')) {
   console.log(`npm run bench:live -- [--warmup-min 15] [--fault-min 3] [--recover-min 2] [--rps 20]
-Starts pipeline, app, Prometheus; healthy warm-up, then faults latency/errors/cpu on payments/checkout; writes bench/results/live.json.`);
+  Starts pipeline, app, Prometheus; healthy warm-up, then faults latency/errors/cpu on payments/checkout;
+  records bench/live/recordings/live-<time>.ndjson (+ .meta.json, the schedule); writes bench/results/live.json.
+npm run bench:live -- --reduce FILE --out PREFIX
+  Keeps the app's and node-exporter's series of a recording: PREFIX.ndjson.br and PREFIX.meta.json (test fixtures).
+npm run bench:live -- --replay FILE [--out bench/results/live-replay.json]
+  Replays a recording (.ndjson, .ndjson.gz or .ndjson.br, with its .meta.json beside it) at full speed into a
+  fresh embedded pipeline and writes the same report.`);
   process.exit(0);
 }
 const WARMUP_MS = opt('warmup-min', 15) * 60_000;
@@ -31,6 +47,8 @@ const FAULT_MS = opt('fault-min', 3) * 60_000;
 const RECOVER_MS = opt('recover-min', 2) * 60_000;
 const RPS = opt('rps', 20);
 const PORTS = { api: 18180, ingest: 18118, ops: 18164, recorder: 18119 };
+/** Its own ports, so a replay can run beside a live run. */
+const REPLAY_PORTS = { api: 18280, ingest: 18218, ops: 18264 };
 
 const FAULTS: { name: string; service: ServiceName; fault: Partial<Fault> }[] = [
   { name: 'latency', service: 'payments', fault: { latencyMs: 400 } },
@@ -39,37 +57,32 @@ const FAULTS: { name: string; service: ServiceName; fault: Partial<Fault> }[] = 
 ];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function getJson(path: string): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${PORTS.api}${path}`, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return res.json();
-}
-async function listAll<T>(path: string, max = 50): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < max; page++) {
-    const body = (await getJson(`${path}${path.includes('?') ? '&' : '?'}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as { items?: T[]; data?: T[]; nextCursor?: string };
-    out.push(...(body.items ?? body.data ?? []));
-    if (!body.nextCursor) break;
-    cursor = body.nextCursor;
-  }
-  return out;
+const log = (msg: string): void => { console.error(msg); };
+
+async function replayMain(file: string): Promise<void> {
+  const out = resolve(strOpt('out') ?? join(REPO, 'bench/results/live-replay.json'));
+  const r = await replayRecording({ repo: REPO, recording: resolve(file), ports: REPLAY_PORTS, topologyFile: TOPOLOGY, log });
+  const result = {
+    command: `npm run bench:live -- ${args.join(' ')}`.trim(), measuredAt: new Date().toISOString(), recording: file,
+    bodies: r.bodies, refusedBodies: r.refused, points: r.points, pipelineCpuSeconds: r.pipelineCpuSeconds, wallSeconds: r.wallSeconds,
+    pointsPerPipelineCpuSecond: r.pipelineCpuSeconds > 0 ? r.points / r.pipelineCpuSeconds : null,
+    recordedMinutes: (r.schedule.faults.at(-1)?.endMs ?? r.schedule.healthyEndMs) / 60_000 - r.schedule.healthyStartMs / 60_000,
+    ...r.report, incidentEpisodes: r.incidentEpisodes,
+  };
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
 }
 
-async function main(): Promise<void> {
+async function liveMain(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aiops-live-'));
   const recDir = join(HERE, 'recordings');
   mkdirSync(recDir, { recursive: true });
   const recFile = join(recDir, `live-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
+  const metaFile = schedulePath(recFile);
   const stopAll: (() => Promise<void> | void)[] = [];
   try {
-    const pipeline: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-      cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, AIOPS_DATA_DIR: dataDir, AIOPS_API_PORT: String(PORTS.api), AIOPS_INGEST_PORT: String(PORTS.ingest),
-        AIOPS_OPS_PORT: String(PORTS.ops), AIOPS_TOPOLOGY_FILE: join(HERE, 'topology.json'), AIOPS_LOG_LEVEL: 'warn' },
-    });
-    stopAll.push(() => { pipeline.kill('SIGTERM'); });
-    for (let i = 0; i < 120; i++) { try { await getJson('/v1/incidents'); break; } catch { await sleep(1000); } }
+    const pipeline = await startPipeline({ repo: REPO, dataDir, ports: PORTS, topologyFile: TOPOLOGY });
+    stopAll.push(() => pipeline.stop());
 
     // Recorder: a pass-through in front of ingest, so the replay gets exactly what Prometheus sent.
     const recorder = createServer((req, res) => {
@@ -103,14 +116,17 @@ async function main(): Promise<void> {
     const phase = async (label: string, ms: number): Promise<void> => {
       const end = Date.now() + ms;
       while (Date.now() < end) {
-        const inc = await listAll<IncidentView>('/v1/incidents').catch(() => []);
-        console.error(`[live] ${label}: ${Math.round((end - Date.now()) / 1000)} s left, incidents so far ${inc.length}`);
+        const inc = await pipeline.incidents().catch(() => []);
+        log(`[live] ${label}: ${Math.round((end - Date.now()) / 1000)} s left, incidents so far ${inc.length}`);
         await sleep(Math.min(30_000, Math.max(0, end - Date.now())));
       }
     };
     await phase('healthy warm-up', WARMUP_MS);
     const healthyEndMs = Date.now();
     const windows: FaultWindow[] = [];
+    // The schedule is written beside the recording as it happens, so a replay can score a run that died later.
+    const writeMeta = (): void => writeFileSync(metaFile, JSON.stringify({ healthyStartMs, healthyEndMs, faults: windows }, null, 2));
+    writeMeta();
     for (const f of FAULTS) {
       const svc = app.get(f.service);
       if (!svc) continue;
@@ -119,23 +135,32 @@ async function main(): Promise<void> {
       await phase(`fault ${f.name} on ${f.service}`, FAULT_MS);
       svc.fault = { ...NO_FAULT };
       windows.push({ name: f.name, service: f.service, startMs, endMs: Date.now() });
+      writeMeta();
       await phase('recovery', RECOVER_MS);
     }
-    const incidents = await listAll<IncidentView>('/v1/incidents');
-    const full = await Promise.all(incidents.map((i) => getJson(`/v1/incidents/${i.id}`).catch(() => i) as Promise<IncidentView>));
-    const anomalies = await listAll<AnomalyView>('/v1/anomalies');
-    const seriesCount = await fetch(`http://127.0.0.1:19090/api/v1/query?query=count(%7B__name__%3D~%22.%2B%22%7D)`)
-      .then((r) => r.json() as Promise<{ data?: { result?: { value?: [number, string] }[] } }>)
-      .then((b) => Number(b.data?.result?.[0]?.value?.[1] ?? 0)).catch(() => 0);
-    const report = buildReport({ healthyStartMs, healthyEndMs, series: seriesCount, faults: windows, incidents: full, anomalies });
-    writeFileSync(recFile.replace(/\.ndjson$/, '.meta.json'), JSON.stringify({ healthyStartMs, healthyEndMs, series: seriesCount, faults: windows }, null, 2));
+    const [incidents, anomalies] = await Promise.all([pipeline.incidents(), pipeline.anomalies()]);
+    const bodies = readRecording(recFile);
+    const report = buildReport({ healthyStartMs, healthyEndMs, faults: windows, seriesIn: (from, to) => countSeries(bodies, from, to), dataEndMs: Date.now(), incidents, anomalies });
     const out = { command: `npm run bench:live -- ${args.join(' ')}`.trim(), measuredAt: new Date().toISOString(),
       warmupMin: WARMUP_MS / 60_000, faultMin: FAULT_MS / 60_000, recoverMin: RECOVER_MS / 60_000, rps: RPS, recording: recFile, ...report };
     writeFileSync(join(REPO, 'bench/results/live.json'), JSON.stringify(out, null, 2) + '\n');
     console.log(JSON.stringify(out, null, 2));
   } finally {
-    for (const stop of stopAll.reverse()) { try { await stop(); } catch (err) { console.error(`[live] cleanup: ${(err as Error).message}`); } }
+    for (const stop of stopAll.reverse()) { try { await stop(); } catch (err) { log(`[live] cleanup: ${(err as Error).message}`); } }
   }
 }
 
-await main();
+function reduceMain(file: string): void {
+  const prefix = strOpt('out');
+  if (!prefix) throw new Error('--reduce needs --out PREFIX');
+  const packed = reduceRecording(readRecording(file));
+  writeFileSync(`${prefix}.ndjson.br`, packed);
+  writeFileSync(`${prefix}.meta.json`, JSON.stringify(readSchedule(file), null, 2) + '\n');
+  console.log(`${prefix}.ndjson.br: ${(packed.length / 1e6).toFixed(2)} MB`);
+}
+
+const replayFile = strOpt('replay');
+const reduceFile = strOpt('reduce');
+if (replayFile) await replayMain(replayFile);
+else if (reduceFile) reduceMain(reduceFile);
+else await liveMain();

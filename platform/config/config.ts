@@ -25,7 +25,7 @@ export interface AiopsConfig {
   api: { host: string; port: number; apiKeys: string[]; requestTimeoutMs?: number };
   opsPort: number;
   topologyFile: string | undefined;
-  correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number };
+  correlator: { windowMs: number; minAnomalies: number; resolveAfterMs: number; saturationForMs: number };
   notify: { webhookUrls: string[]; pagerDutyRoutingKey: string | undefined; pagerDutyUrl: string; groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; routesFile?: string | undefined };
   checkpointIntervalMs: number;
   /** One sub-directory per service with a trained session model (detectors/sessions). */
@@ -78,7 +78,8 @@ export const VARIABLES: Variable[] = [
   { name: 'AIOPS_TOPOLOGY_FILE', default: '', description: 'JSON topology file (services, dependency edges, owners) published at start.' },
   { name: 'AIOPS_CORRELATOR_WINDOW_MS', default: '600000', description: 'Anomalies within this gap of an open incident, on related services, join it.' },
   { name: 'AIOPS_CORRELATOR_MIN_ANOMALIES', default: '3', description: 'Anomalies an incident needs before it is published.' },
-  { name: 'AIOPS_CORRELATOR_RESOLVE_AFTER_MS', default: '1800000', description: 'An incident with no new anomaly for this long is resolved.' },
+  { name: 'AIOPS_CORRELATOR_RESOLVE_AFTER_MS', default: '1800000', description: 'An incident with no new anomaly for this long is resolved (an incident made only of anomaly episodes resolves sooner: when its last significant episode closes).' },
+  { name: 'AIOPS_CORRELATOR_SATURATION_FOR_MS', default: '300000', description: 'Event time a saturation episode (CPU, memory, disk, queues) must last before it opens an incident by itself, as a rule\'s `for:`; latency, traffic and errors open at once, and a shorter saturation episode joins the incident they open.' },
   { name: 'AIOPS_NOTIFY_WEBHOOK_URLS', default: '', description: 'Comma-separated URLs that receive each incident notification as JSON (trigger, update, repeat, resolve).' },
   { name: 'AIOPS_PAGERDUTY_ROUTING_KEY', default: '', description: 'PagerDuty Events API v2 routing key; set it to page (dedup key = incident id). Secret.' },
   { name: 'AIOPS_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue', description: 'PagerDuty Events API v2 endpoint.' },
@@ -275,6 +276,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
       windowMs: int('AIOPS_CORRELATOR_WINDOW_MS', 600_000, 1_000, 86_400_000),
       minAnomalies: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
       resolveAfterMs: int('AIOPS_CORRELATOR_RESOLVE_AFTER_MS', 1_800_000, 1_000, 30 * 86_400_000),
+      saturationForMs: int('AIOPS_CORRELATOR_SATURATION_FOR_MS', 300_000, 0, 86_400_000),
     },
     notify: {
       webhookUrls: list('AIOPS_NOTIFY_WEBHOOK_URLS'),

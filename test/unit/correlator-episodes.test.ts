@@ -58,7 +58,8 @@ describe('incidents over anomaly episodes', () => {
     expect(new Set(inc.anomalyIds).size).toBe(3);
     expect(inc.services).toEqual(['db', 'web']);
     expect(inc.status).toBe('open');
-    expect(inc.openedAt).toBe(T0);
+    // db's latency opened it at minute 2; the virtual-memory episode held since 0 is evidence, not the start.
+    expect(inc.openedAt).toBe(T0 + 2 * MIN);
     // The ongoing episode's updates keep the incident from resolving as a per-point count would not.
     expect(inc.updatedAt).toBe(T0 + 62 * MIN);
     expect(inc.rootCauses[0]!.service).toBe('db');
@@ -88,6 +89,37 @@ describe('incidents over anomaly episodes', () => {
     const out = restored.flush(G, [], T0 + 6 * MIN);
     expect(out).toHaveLength(1);
     expect(out[0]!.anomalyCount).toBe(2);
+  });
+
+  it('an incident resolves when its last significant episode closes, at the closing time, not a quiet timeout later', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    const G = graph();
+    g.add(versions('db', 'http_server_request_duration_seconds', 'golden', 0, 10), G);
+    g.add(versions('api', 'http_server_request_duration_seconds', 'golden', 1, 12), G);
+    // An internal episode that stays out longer does not hold the incident open.
+    g.add(versions('db', 'nodejs_heap_space_size_used_bytes', 'internal', 2, 40), G);
+    g.add([episode('db', 'http_server_request_duration_seconds', 'golden', 0, 10, 12, 'closed')], G);
+    expect(g.flush(G, [], T0 + 16 * MIN).map((i) => i.status)).toEqual(['open']);
+    g.add([episode('api', 'http_server_request_duration_seconds', 'golden', 1, 12, 14, 'closed')], G);
+    const [inc] = g.flush(G, [], T0 + 18 * MIN);
+    // api's episode: opened at 1, last point at 13, closed 5 min later.
+    expect(inc).toMatchObject({ status: 'resolved', resolvedAt: T0 + 18 * MIN });
+  });
+
+  it('a saturation episode opens an incident only once it has lasted 5 min; a shorter one joins the incident a symptom opens', () => {
+    const g = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    const G = graph();
+    g.add(versions('db', 'node_disk_io_time_weighted_seconds_total', 'saturation', 0, 2), G);
+    expect(g.flush(G, [], T0 + 2 * MIN)).toEqual([]);
+    expect(g.heldCount()).toBe(1);
+    g.add(versions('api', 'process_cpu_seconds_total', 'saturation', 10, 6), G);
+    const [cpu] = g.flush(G, [], T0 + 16 * MIN);
+    expect(cpu).toMatchObject({ services: ['api'], openedAt: T0 + 10 * MIN });
+    const h = new IncidentGrouper({ ...DEFAULT_GROUPER_CONFIG, graceMs: 0 });
+    h.add(versions('db', 'node_disk_io_time_weighted_seconds_total', 'saturation', 0, 2), G);
+    h.add(versions('db', 'http_server_request_duration_seconds', 'golden', 1, 3), G);
+    const [lat] = h.flush(G, [], T0 + 4 * MIN);
+    expect(lat).toMatchObject({ services: ['db'], anomalyCount: 2 });
   });
 
   it('an alert counts an episode once and resolves when the episode closes', () => {

@@ -2,6 +2,7 @@
 // open incidents, process and runtime internals only support them.
 import { describe, expect, it } from 'vitest';
 import { significanceClassifier, significanceFromFile } from '../../detectors/significance.js';
+import { episodeSignificance } from '../../detectors/practical-significance.js';
 
 const classify = significanceClassifier().classify;
 
@@ -38,6 +39,17 @@ describe('series significance', () => {
     ['prometheus_tsdb_head_series', 'internal'],
     ['node_time_seconds', 'internal'],
     ['node_entropy_available_bits', 'internal'],
+    ['node_network_receive_bytes_total{device="eth0"}', 'internal'],
+    ['node_disk_reads_completed_total{device="vda"}', 'internal'],
+    ['node_memory_Dirty_bytes', 'internal'],
+    ['node_netstat_Udp_InDatagrams', 'internal'],
+    ['process_resident_memory_bytes{instance="127.0.0.1:19090",job="prometheus"}', 'internal'],
+    ['process_cpu_seconds_total{instance="127.0.0.1:19100",job="node"}', 'internal'],
+    ['process_resident_memory_bytes{instance="127.0.0.1:18083",job="shop",service="payments"}', 'saturation'],
+    ['node_disk_io_time_seconds_total{device="vda"}', 'saturation'],
+    ['node_load1', 'saturation'],
+    ['node_pressure_cpu_waiting_seconds_total', 'saturation'],
+    ['node_procs_blocked', 'saturation'],
     ['orders_placed', 'other'],
   ])('%s is %s', (subject, want) => {
     expect(classify(subject)).toBe(want);
@@ -58,5 +70,23 @@ describe('series significance', () => {
     } catch (err) {
       expect((err as { code: string }).code).toBe('CONFIG_INVALID');
     }
+  });
+});
+
+describe('practical significance of a saturation episode', () => {
+  it('a change away from exhaustion, a CPU-time rate change under 0.05 core, or a free level moving under 5 % of itself is evidence only; the rest stays saturation', () => {
+    const steal = 'node_cpu_seconds_total{cpu="0",mode="steal"}';
+    expect(episodeSignificance(steal, 'saturation', { observed: 0.008, expected: 0, direction: 'up' })).toBe('internal');
+    expect(episodeSignificance('process_cpu_seconds_total', 'saturation', { observed: 0.9, expected: 0.1, direction: 'up' })).toBe('saturation');
+    const inodes = 'node_filesystem_files_free{mountpoint="/"}';
+    expect(episodeSignificance(inodes, 'saturation', { observed: 16_182_225, expected: 16_313_226, direction: 'down' })).toBe('internal');
+    expect(episodeSignificance(inodes, 'saturation', { observed: 8_000_000, expected: 16_313_226, direction: 'down' })).toBe('saturation');
+    // Away from exhaustion: memory use dropping after a GC, free space growing.
+    expect(episodeSignificance('process_resident_memory_bytes', 'saturation', { observed: 99e6, expected: 113e6, direction: 'down' })).toBe('internal');
+    expect(episodeSignificance(inodes, 'saturation', { observed: 16_900_000, expected: 8_000_000, direction: 'up' })).toBe('internal');
+    expect(episodeSignificance('process_resident_memory_bytes', 'saturation', { observed: 300e6, expected: 113e6, direction: 'up' })).toBe('saturation');
+    // Other classes and other saturation series are left as they are.
+    expect(episodeSignificance('node_load1', 'saturation', { observed: 0.3, expected: 0.29, direction: 'up' })).toBe('saturation');
+    expect(episodeSignificance('http_requests_total', 'golden', { observed: 0.01, expected: 0, direction: 'up' })).toBe('golden');
   });
 });
