@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableLog } from '../../platform/bus/durable-log.js';
 import { TOPICS } from '../../platform/contracts/index.js';
+import { embeddedEnv } from '../../ingest/testing/embedded-env.js';
 import { freePort, spawnStage, waitFor, type StageProcess } from '../support/stage-processes.js';
 import { ackedBurst, missing } from '../support/acked-burst.js';
 
@@ -20,18 +21,7 @@ afterAll(async () => {
 
 async function startEmbedded(dataDir: string): Promise<{ proc: StageProcess; ingest: string }> {
   const [ingestPort, apiPort] = [await freePort(), await freePort()];
-  // Embedded mode: no broker, no ClickHouse, whatever the CI job exports.
-  const proc = spawnStage('start', {
-    AIOPS_DATA_DIR: dataDir,
-    AIOPS_BUS: 'memory',
-    AIOPS_STORE: 'duckdb',
-    AIOPS_KAFKA_BROKERS: '',
-    AIOPS_CLICKHOUSE_URL: '',
-    AIOPS_INGEST_PORT: String(ingestPort),
-    AIOPS_API_PORT: String(apiPort),
-    AIOPS_OPS_PORT: '0',
-    AIOPS_LOG_LEVEL: 'warn',
-  });
+  const proc = spawnStage('start', embeddedEnv(dataDir, ingestPort, apiPort));
   running.push(proc);
   const ingest = `http://127.0.0.1:${ingestPort}`;
   await waitFor('embedded ingest ready', async () => ((await fetch(`${ingest}/readyz`)).ok ? true : undefined), 30_000, 250);
