@@ -10,6 +10,7 @@ import type { RunningStage, StageContext, StageModule } from '../platform/runtim
 import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
+import { putTenantCheckpoints } from '../platform/store/tenant-checkpoints.js';
 import { SeriesDetector } from './metrics/series-detector.js';
 import type { SeriesDetectorConfig } from './metrics/config.js';
 import { counterRate, type CounterState } from './counter-rate.js';
@@ -97,28 +98,33 @@ export class SeriesBank {
     return this.series.size;
   }
 
-  /** Loads checkpoints for keys this process has not seen yet, in one query per tenant. */
+  /** Loads checkpoints for keys this process has not seen yet, in one query for many tenants. */
   async ensure(keys: Map<string, string[]>): Promise<void> {
+    const wanted = new Map<string, string[]>();
     for (const [tenant, list] of keys) {
       const missing = list.filter((k) => !this.series.has(`${tenant}\u0000${k}`));
-      if (missing.length === 0) continue;
-      const found = this.store ? await this.store.getCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, missing) : [];
-      for (const c of found) {
-        const s = JSON.parse(c.state) as SerializedSeries;
-        const state: SeriesState = {
-          detector: SeriesDetector.restore(s.detector, this.detectorConfig),
-          sustained: s.sustained ?? { seen: 0, run: 0 },
-          lastTs: s.lastTs ?? -Infinity,
-          checkpointedTs: s.lastTs ?? -Infinity,
-          dirty: false,
-        };
-        if (s.counter) state.counter = s.counter;
-        if (s.bucket) state.bucket = s.bucket;
-        if (s.episode) state.episode = s.episode;
-        if (s.feedback) state.feedback = s.feedback;
-        this.series.set(`${tenant}\u0000${c.key}`, state);
-        for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
-      }
+      if (missing.length > 0) wanted.set(tenant, missing);
+    }
+    if (wanted.size === 0) return;
+    const found = this.store ? await this.store.getTenantCheckpoints(DETECT_CHECKPOINT_NAMESPACE, wanted) : [];
+    for (const c of found) {
+      const tenant = c.tenant;
+      const s = JSON.parse(c.state) as SerializedSeries;
+      const state: SeriesState = {
+        detector: SeriesDetector.restore(s.detector, this.detectorConfig),
+        sustained: s.sustained ?? { seen: 0, run: 0 },
+        lastTs: s.lastTs ?? -Infinity,
+        checkpointedTs: s.lastTs ?? -Infinity,
+        dirty: false,
+      };
+      if (s.counter) state.counter = s.counter;
+      if (s.bucket) state.bucket = s.bucket;
+      if (s.episode) state.episode = s.episode;
+      if (s.feedback) state.feedback = s.feedback;
+      this.series.set(`${tenant}\u0000${c.key}`, state);
+      for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
+    }
+    for (const [tenant, missing] of wanted) {
       for (const k of missing) {
         const id = `${tenant}\u0000${k}`;
         if (!this.series.has(id)) this.series.set(id, { detector: new SeriesDetector(this.detectorConfig), sustained: { seen: 0, run: 0 }, lastTs: -Infinity, checkpointedTs: -Infinity, dirty: false });
@@ -185,12 +191,7 @@ export class SeriesBank {
       list.push({ key, version: this.versions.next(), state: JSON.stringify(payload) });
       byTenant.set(tenant, list);
     }
-    let n = 0;
-    for (const [tenant, rows] of byTenant) {
-      for (let i = 0; i < rows.length; i += 5_000) await this.store.putCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, rows.slice(i, i + 5_000));
-      n += rows.length;
-    }
-    return n;
+    return putTenantCheckpoints(this.store, DETECT_CHECKPOINT_NAMESPACE, byTenant, 5_000);
   }
 }
 
