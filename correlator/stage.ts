@@ -14,6 +14,8 @@ import { serialQueue } from '../platform/runtime/serial.js';
 import { DEFAULT_GROUPER_CONFIG, IncidentGrouper, lastAt, type GrouperState } from './incident-grouper.js';
 import { TenantTopology } from './tenant-topology.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
+import { putTenantCheckpoints } from '../platform/store/tenant-checkpoints.js';
+import type { Checkpoint } from '../platform/store/store.js';
 import { AlertDeduper, type DeduperState } from './alert-deduper.js';
 import { PagerDutyNotifier, WebhookNotifier, type Notifier, type Owner } from './notifiers.js';
 import { LOG_HORIZON_MS, TenantNotifications, type DeliveryReport } from './tenant-notifications.js';
@@ -127,14 +129,16 @@ export const correlateStage: StageModule = {
     const checkpoint = async (force: boolean) => {
       if (!force && Date.now() - lastCheckpoint < config.checkpointIntervalMs) return;
       lastCheckpoint = Date.now();
+      const byTenant = new Map<string, Checkpoint[]>();
       for (const [tenant, s] of tenants) {
         if (!owns(s) || !s.dirty) continue;
         s.dirty = false;
-        await store.putCheckpoints(tenant, CHECKPOINT_NAMESPACE, [
+        byTenant.set(tenant, [
           { key: 'grouper', version: versions.next(), state: JSON.stringify(s.grouper.snapshot()) },
           { key: 'alerts', version: versions.next(), state: JSON.stringify(s.deduper.snapshot()) },
         ]);
       }
+      await putTenantCheckpoints(store, CHECKPOINT_NAMESPACE, byTenant, 1_000);
       await sub?.commit();
     };
 

@@ -1,7 +1,6 @@
 // Per-(tenant, service) checkpoint plumbing shared by the detect stage's log banks (templates,
 // sessions): which services of a batch still need their checkpoint read, and writing rows per
-// tenant in bounded puts.
-import type { Checkpoint, Store } from '../platform/store/store.js';
+// tenant in bounded puts that span tenants.
 
 /** The (tenant -> services) of `records` not in `known` (add them with rememberServices once restored). */
 export function unknownServices(records: ReadonlyArray<{ tenant: string; service: string }>, known: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> {
@@ -21,12 +20,5 @@ export function rememberServices(known: Map<string, Set<string>>, tenant: string
   known.set(tenant, k);
 }
 
-/** Writes each tenant's rows under `namespace`, at most `chunk` rows per put; returns the rows written. */
-export async function putPerTenant(store: Store, namespace: string, byTenant: ReadonlyMap<string, Checkpoint[]>, chunk: number): Promise<number> {
-  let n = 0;
-  for (const [tenant, rows] of byTenant) {
-    for (let i = 0; i < rows.length; i += chunk) await store.putCheckpoints(tenant, namespace, rows.slice(i, i + chunk));
-    n += rows.length;
-  }
-  return n;
-}
+/** Writes each tenant's rows under `namespace`, at most `chunk` rows per statement (spanning tenants); returns the rows written. */
+export { putTenantCheckpoints as putPerTenant } from '../platform/store/tenant-checkpoints.js';

@@ -10,6 +10,7 @@ import type { RunningStage, StageContext, StageModule } from '../platform/runtim
 import { serialQueue } from '../platform/runtime/serial.js';
 import type { Store } from '../platform/store/store.js';
 import { CheckpointVersions } from '../platform/store/checkpoint-version.js';
+import { putTenantCheckpoints } from '../platform/store/tenant-checkpoints.js';
 import { SeriesDetector } from './metrics/series-detector.js';
 import { resolveConfig, type SeriesDetectorConfig } from './metrics/config.js';
 import { StateSlab } from './metrics/state-slab.js';
@@ -150,24 +151,30 @@ export class SeriesBank {
     this.held += 1;
   }
 
-  /** Loads checkpoints for keys this process has not seen yet, in one query per tenant. */
+  /** Loads checkpoints for keys this process has not seen yet, in one query for many tenants. */
   async ensure(keys: Map<string, string[]>): Promise<void> {
+    const wanted = new Map<string, string[]>();
     for (const [tenant, list] of keys) {
+      const missing = list.filter((k) => !this.tenantSeries(tenant).has(k));
+      if (missing.length > 0) wanted.set(tenant, missing);
+    }
+    if (wanted.size === 0) return;
+    const found = this.store ? await this.store.getTenantCheckpoints(DETECT_CHECKPOINT_NAMESPACE, wanted) : [];
+    for (const c of found) {
+      const tenant = c.tenant;
       const held = this.tenantSeries(tenant);
-      const missing = list.filter((k) => !held.has(k));
-      if (missing.length === 0) continue;
-      const found = this.store ? await this.store.getCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, missing) : [];
-      for (const c of found) {
-        if (held.has(c.key)) continue;
-        const s = JSON.parse(c.state) as SerializedSeries;
-        const state = newSeriesState(SeriesDetector.restore(s.detector, this.detectorConfig, this.slab), s.sustained, s.lastTs ?? -Infinity);
-        if (s.counter) state.counter = s.counter;
-        if (s.bucket) state.bucket = s.bucket;
-        if (s.episode) state.episode = s.episode;
-        if (s.feedback) state.feedback = s.feedback;
-        this.add(held, c.key, state);
-        for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
-      }
+      if (held.has(c.key)) continue;
+      const s = JSON.parse(c.state) as SerializedSeries;
+      const state = newSeriesState(SeriesDetector.restore(s.detector, this.detectorConfig, this.slab), s.sustained, s.lastTs ?? -Infinity);
+      if (s.counter) state.counter = s.counter;
+      if (s.bucket) state.bucket = s.bucket;
+      if (s.episode) state.episode = s.episode;
+      if (s.feedback) state.feedback = s.feedback;
+      this.add(held, c.key, state);
+      for (const p of this.pendingFeedback) if (feedbackMatches(p.f, tenant, c.key)) applyToSeries(state, p.f);
+    }
+    for (const [tenant, missing] of wanted) {
+      const held = this.tenantSeries(tenant);
       for (const k of missing) {
         if (!held.has(k)) this.add(held, k, newSeriesState(new SeriesDetector(this.detectorConfig, this.slab), undefined, -Infinity));
       }
@@ -235,12 +242,7 @@ export class SeriesBank {
       }
       if (list.length > 0) byTenant.set(tenant, list);
     }
-    let n = 0;
-    for (const [tenant, rows] of byTenant) {
-      for (let i = 0; i < rows.length; i += 5_000) await this.store.putCheckpoints(tenant, DETECT_CHECKPOINT_NAMESPACE, rows.slice(i, i + 5_000));
-      n += rows.length;
-    }
-    return n;
+    return putTenantCheckpoints(this.store, DETECT_CHECKPOINT_NAMESPACE, byTenant, 5_000);
   }
 }
 

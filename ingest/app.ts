@@ -141,6 +141,10 @@ export async function buildIngestApp(ctx: AppContext, options: IngestAppOptions 
         ctx.metrics.errors.inc({ stage: 'ingest', component: 'http', error_type: 'rate_limited' });
         throw new AiopsError('RATE_LIMITED', `Too many requests for this key (limit ${cfg.rateLimitPerSecond}/s, AIOPS_INGEST_RATE_LIMIT); retry after the time in Retry-After.`, { retryAfterSeconds: wait });
       }
+      // Admission before the body is read: parsing requests that would be refused anyway kept the
+      // event loop from the consumers that bring the queue back under its limit, and from the API.
+      const refusal = publisher.refusal('http');
+      if (refusal) throw refusal;
     });
     for (const source of HTTP_SOURCES) {
       const sctx: SourceContext = { config: cfg, logger: ctx.logger.child({ component: source.type }), metrics: ctx.metrics, publisher };

@@ -88,6 +88,21 @@ export class Publisher {
     return this.inFlight;
   }
 
+  /**
+   * The 429 a request gets when the bus is behind, or undefined when `records` more may go in. With
+   * `records` 0 it is the admission check ingest runs before reading a body: under overload a
+   * refusal then costs no parsing, so the consumers and the API keep the event loop.
+   */
+  refusal(component: string, records = 0): AiopsError | undefined {
+    const busBehind = this.bus.overloaded?.() ?? false;
+    const full = this.inFlight > 0 && (records === 0 ? this.inFlight >= this.options.maxInFlightRecords : this.inFlight + records > this.options.maxInFlightRecords);
+    if (!busBehind && !full) return undefined;
+    this.metrics.errors.inc({ stage: 'ingest', component, error_type: 'backpressure' });
+    return new AiopsError('RATE_LIMITED', `The bus is behind (${busBehind ? 'the stages\' queue is over its limit' : `${this.inFlight} records are waiting for acknowledgement`}); nothing in this request was published, retry after ${this.options.retryAfterSeconds}s.`, {
+      retryAfterSeconds: this.options.retryAfterSeconds,
+    });
+  }
+
   /** Publishes every accepted record and every dead letter; throws AiopsError when the bus did not acknowledge. */
   async publish(batch: Batch, component: string): Promise<void> {
     const total = batch.accepted + batch.rejected.length;
@@ -95,13 +110,8 @@ export class Publisher {
     if (batch.accepted > 0) this.metrics.received.inc(labels, batch.accepted);
     for (const r of batch.rejected) this.metrics.dropped.inc({ ...labels, reason: r.reason });
     for (const [reason, n] of batch.skips) this.metrics.dropped.inc({ ...labels, reason }, n);
-    const busBehind = this.bus.overloaded?.() ?? false;
-    if (busBehind || (this.inFlight > 0 && this.inFlight + total > this.options.maxInFlightRecords)) {
-      this.metrics.errors.inc({ ...labels, error_type: 'backpressure' });
-      throw new AiopsError('RATE_LIMITED', `The bus is behind (${busBehind ? 'the stages\' queue is over its limit' : `${this.inFlight} records are waiting for acknowledgement`}); nothing in this request was published, retry after ${this.options.retryAfterSeconds}s.`, {
-        retryAfterSeconds: this.options.retryAfterSeconds,
-      });
-    }
+    const refusal = this.refusal(component, total);
+    if (refusal) throw refusal;
     // After the backpressure check: a refused request must not mark its edges as reported.
     const edges = this.edgeReporter.report(this.edgeObservations(batch));
     if (total === 0 && edges.length === 0) return;

@@ -21,7 +21,7 @@
 //   5. The ranked candidates come first; the other graph nodes follow, those on a call path from
 //      the symptom by hop distance, then the rest.
 import type { Anomaly, MetricPoint } from '../../platform/contracts/events.js';
-import type { Checkpoint, Store } from '../../platform/store/store.js';
+import type { Checkpoint, Store, TenantCheckpoint } from '../../platform/store/store.js';
 import { stableId } from '../../platform/contracts/ids.js';
 import { SeriesBank, detectBatch } from '../../detectors/stage.js';
 import { IncidentGrouper, DEFAULT_GROUPER_CONFIG } from '../../correlator/incident-grouper.js';
@@ -47,6 +47,14 @@ class CheckpointMemory {
   }
   async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
     for (const r of rows) this.rows.set(`${tenant}\u0000${namespace}\u0000${r.key}`, r);
+  }
+  async putTenantCheckpoints(namespace: string, rows: readonly TenantCheckpoint[]): Promise<void> {
+    for (const r of rows) this.rows.set(`${r.tenant}\u0000${namespace}\u0000${r.key}`, r);
+  }
+  async getTenantCheckpoints(namespace: string, wanted: ReadonlyMap<string, readonly string[]>): Promise<TenantCheckpoint[]> {
+    const out: TenantCheckpoint[] = [];
+    for (const [tenant, keys] of wanted) for (const c of await this.getCheckpoints(tenant, namespace, keys)) out.push({ ...c, tenant });
+    return out;
   }
   asStore(): Store {
     return this as unknown as Store;

@@ -39,8 +39,19 @@ export class DuckDbStore extends SqlStore {
   readonly kind = 'duckdb' as const;
   protected readonly dialect = DUCKDB_DIALECT;
   private queue: Promise<unknown> = Promise.resolve();
+  private readQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, private readonly path: string) {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    /**
+     * Reads go through their own connection and queue: behind the one writer, an API query waited
+     * for every queued sink insert and checkpoint (seconds under ingest overload). DuckDB's MVCC
+     * gives the reader each committed write.
+     */
+    private readonly reader: DuckDBConnection,
+    private readonly path: string,
+  ) {
     super();
   }
 
@@ -51,7 +62,7 @@ export class DuckDbStore extends SqlStore {
     try {
       instance = await DuckDBInstance.create(path);
       const conn = await instance.connect();
-      const store = new DuckDbStore(instance, conn, path);
+      const store = new DuckDbStore(instance, conn, await instance.connect(), path);
       if (path !== ':memory:') await store.checkComplete();
       return store;
     } catch (err) {
@@ -93,12 +104,20 @@ export class DuckDbStore extends SqlStore {
     return next;
   }
 
+  private serialRead<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.readQueue.then(fn, fn);
+    this.readQueue = next.catch(() => undefined);
+    return next;
+  }
+
   protected async query(f: SqlFragment): Promise<Row[]> {
     const { text, values } = renderPositional(f);
     const bound = values.map(bindValue);
-    return this.serial(async () => {
+    const read = /^\s*(SELECT|WITH)\b/i.test(text);
+    const conn = read ? this.reader : this.conn;
+    return (read ? this.serialRead.bind(this) : this.serial.bind(this))(async () => {
       try {
-        const reader = await this.conn.runAndReadAll(text, bound.map((b) => b.value), bound.map((b) => b.type));
+        const reader = await conn.runAndReadAll(text, bound.map((b) => b.value), bound.map((b) => b.type));
         return reader.getRowObjectsJson() as Row[];
       } catch (err) {
         throw new AiopsError('STORE_QUERY_FAILED', `DuckDB query failed: ${(err as Error).message}`, { statement: text }, { cause: err });
@@ -169,7 +188,8 @@ export class DuckDbStore extends SqlStore {
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await Promise.all([this.queue.catch(() => undefined), this.readQueue.catch(() => undefined)]);
+    this.reader.closeSync();
     this.conn.closeSync();
     this.instance.closeSync();
   }

@@ -7,7 +7,7 @@ import { MIGRATIONS } from './migrations.js';
 import { RecentIds } from './recent-ids.js';
 import { RETENTION_TABLES, type RetentionPass, type RetentionPolicy, type RetentionTable } from './retention.js';
 import { ident, join, sql, trusted, val, type SqlFragment } from './sql.js';
-import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, NotificationQuery, Page, RecordKind, ServiceSummary, Store } from './store.js';
+import type { AlertQuery, AnomalyQuery, Checkpoint, IncidentQuery, NotificationQuery, Page, RecordKind, ServiceSummary, Store, TenantCheckpoint } from './store.js';
 import type { NotificationRecord } from '../contracts/notifications.js';
 import { NOTIFICATION_LOG, notificationFromRow } from './notification-log-table.js';
 import {
@@ -211,6 +211,22 @@ export abstract class SqlStore implements Store {
 
   async putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void> {
     await this.write(CHECKPOINTS, rows.map((r) => ({ tenant, namespace, key: r.key, version: r.version, state: r.state })));
+  }
+
+  async putTenantCheckpoints(namespace: string, rows: readonly TenantCheckpoint[]): Promise<void> {
+    await this.write(CHECKPOINTS, rows.map((r) => ({ tenant: r.tenant, namespace, key: r.key, version: r.version, state: r.state })));
+  }
+
+  async getTenantCheckpoints(namespace: string, wanted: ReadonlyMap<string, readonly string[]>): Promise<TenantCheckpoint[]> {
+    if (wanted.size === 0) return [];
+    const keys = new Set<string>();
+    for (const list of wanted.values()) for (const k of list) keys.add(k);
+    // Tenants and keys are matched apart (one query, two lists): pairs not asked for are dropped here.
+    const rows = await this.query(sql`SELECT tenant, key, version, state FROM ${ident(CHECKPOINTS.name)}${this.final()}
+      WHERE namespace = ${val.str(namespace)} AND ${this.dialect.has(sql`${val.strs([...wanted.keys()])}`, sql`tenant`)} AND ${this.dialect.has(sql`${val.strs([...keys])}`, sql`key`)}`);
+    return rows
+      .map((r) => ({ tenant: String(r.tenant), key: String(r.key), version: Number(r.version), state: String(r.state) }))
+      .filter((r) => wanted.get(r.tenant)?.includes(r.key));
   }
 
   async getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]> {

@@ -69,6 +69,11 @@ export interface Checkpoint {
   state: string;
 }
 
+/** A checkpoint row with its tenant, for writes that span tenants. */
+export interface TenantCheckpoint extends Checkpoint {
+  tenant: string;
+}
+
 export interface Store {
   readonly kind: 'duckdb' | 'clickhouse';
   /** Applies pending versioned migrations; returns the names applied now. */
@@ -98,6 +103,13 @@ export interface Store {
   queryNotifications(q: NotificationQuery): Promise<NotificationRecord[]>;
   putCheckpoints(tenant: string, namespace: string, rows: readonly Checkpoint[]): Promise<void>;
   getCheckpoints(tenant: string, namespace: string, keys?: readonly string[]): Promise<Checkpoint[]>;
+  /**
+   * Many tenants' checkpoints in one statement: a stop with 20,000 tenants wrote one statement per
+   * tenant and stage (31-56 s on DuckDB, past the 30 s Kubernetes grace period).
+   */
+  putTenantCheckpoints(namespace: string, rows: readonly TenantCheckpoint[]): Promise<void>;
+  /** The checkpoints of the given keys of many tenants in one query (per-tenant reads made 20,000 new tenants take minutes). */
+  getTenantCheckpoints(namespace: string, wanted: ReadonlyMap<string, readonly string[]>): Promise<TenantCheckpoint[]>;
   /** Deletes rows older than the policy allows, per table and tenant (see retention.ts). */
   applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionPass[]>;
   close(): Promise<void>;

@@ -7,9 +7,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableLog } from '../../platform/bus/durable-log.js';
 import { TOPICS } from '../../platform/contracts/index.js';
+import { embeddedEnv } from '../../ingest/testing/embedded-env.js';
 import { freePort, spawnStage, waitFor, type StageProcess } from '../support/stage-processes.js';
+import { ackedBurst, missing } from '../support/acked-burst.js';
 
-const BATCH = 1_000;
 const dirs: string[] = [];
 const running: StageProcess[] = [];
 
@@ -20,57 +21,11 @@ afterAll(async () => {
 
 async function startEmbedded(dataDir: string): Promise<{ proc: StageProcess; ingest: string }> {
   const [ingestPort, apiPort] = [await freePort(), await freePort()];
-  // Embedded mode: no broker, no ClickHouse, whatever the CI job exports.
-  const proc = spawnStage('start', {
-    AIOPS_DATA_DIR: dataDir,
-    AIOPS_BUS: 'memory',
-    AIOPS_STORE: 'duckdb',
-    AIOPS_KAFKA_BROKERS: '',
-    AIOPS_CLICKHOUSE_URL: '',
-    AIOPS_INGEST_PORT: String(ingestPort),
-    AIOPS_API_PORT: String(apiPort),
-    AIOPS_OPS_PORT: '0',
-    AIOPS_LOG_LEVEL: 'warn',
-  });
+  const proc = spawnStage('start', embeddedEnv(dataDir, ingestPort, apiPort));
   running.push(proc);
   const ingest = `http://127.0.0.1:${ingestPort}`;
   await waitFor('embedded ingest ready', async () => ((await fetch(`${ingest}/readyz`)).ok ? true : undefined), 30_000, 250);
   return { proc, ingest };
-}
-
-function batchBody(first: number): string {
-  const now = Date.now();
-  const lines: string[] = [];
-  for (let i = first; i < first + BATCH; i++) {
-    lines.push(JSON.stringify({ ts: now, service: `svc-${i % 50}`, name: 'crash_probe', kind: 'gauge', value: i, labels: { seq: String(i) } }));
-  }
-  return lines.join('\n');
-}
-
-/** Sends batches from `workers` clients until `stop` resolves; returns the acknowledged sequence numbers. */
-async function burst(ingest: string, untilAcked: number, kill: () => Promise<void>): Promise<Set<number>> {
-  const acked = new Set<number>();
-  let next = 0;
-  let dead = false;
-  const worker = async () => {
-    while (!dead) {
-      const first = next;
-      next += BATCH;
-      try {
-        const res = await fetch(`${ingest}/v1/ndjson/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batchBody(first) });
-        await res.arrayBuffer();
-        if (res.status >= 200 && res.status < 300) for (let i = first; i < first + BATCH; i++) acked.add(i);
-      } catch {
-        // The process died under this request: it was never acknowledged.
-      }
-      if (acked.size >= untilAcked && !dead) {
-        dead = true;
-        await kill();
-      }
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return acked;
 }
 
 async function storedValues(dataDir: string): Promise<Set<number>> {
@@ -102,14 +57,12 @@ async function restartAndStop(dataDir: string): Promise<number> {
   return Date.now() - t0;
 }
 
-const missing = (acked: Set<number>, stored: Set<number>): number[] => [...acked].filter((v) => !stored.has(v));
-
 describe('embedded mode: nothing acknowledged is lost', () => {
   it('kill -9 mid-burst, restart: every acknowledged point is stored', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'aiops-crash-'));
     dirs.push(dataDir);
     const { proc, ingest } = await startEmbedded(dataDir);
-    const acked = await burst(ingest, 30_000, () => proc.kill9());
+    const acked = await ackedBurst(ingest, 30_000, () => proc.kill9());
     const exitMs = await restartAndStop(dataDir);
     const stored = await storedValues(dataDir);
     const kept = new Set([...stored, ...(await pendingValues(dataDir))]);
@@ -123,7 +76,7 @@ describe('embedded mode: nothing acknowledged is lost', () => {
     dirs.push(dataDir);
     const { proc, ingest } = await startEmbedded(dataDir);
     let exitMs = 0;
-    const acked = await burst(ingest, 30_000, async () => {
+    const acked = await ackedBurst(ingest, 30_000, async () => {
       const t0 = Date.now();
       await proc.stop();
       exitMs = Date.now() - t0;

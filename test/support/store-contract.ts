@@ -209,6 +209,22 @@ export function storeContract(name: string, open: () => Promise<Store>, tenantPr
       expect((await store.getCheckpoints(t, 'detector')).length).toBe(2);
     });
 
+    it('writes and reads many tenants\' checkpoints in one call, each under its own tenant only', async () => {
+      const store = await open();
+      const [a, b] = [tenant('ckpt-a'), tenant('ckpt-b')];
+      await store.putTenantCheckpoints('detector', [
+        { tenant: a, key: 'k', version: 1, state: '{"a":1}' },
+        { tenant: b, key: 'k', version: 1, state: '{"b":1}' },
+        { tenant: a, key: 'k', version: 2, state: '{"a":2}' },
+      ]);
+      expect(await store.getCheckpoints(a, 'detector', ['k'])).toEqual([{ key: 'k', version: 2, state: '{"a":2}' }]);
+      expect(await store.getCheckpoints(b, 'detector', ['k'])).toEqual([{ key: 'k', version: 1, state: '{"b":1}' }]);
+      expect(await store.getCheckpoints(b, 'other')).toEqual([]);
+      const read = await store.getTenantCheckpoints('detector', new Map([[a, ['k']], [b, ['absent']]]));
+      // b's key k exists but was not asked for under b: pairs are matched, not tenants and keys apart.
+      expect(read).toEqual([{ tenant: a, key: 'k', version: 2, state: '{"a":2}' }]);
+    });
+
     it('keeps one row per anomaly episode, its newest version published in order', async () => {
       const store = await open();
       const t = tenant('episodes');
