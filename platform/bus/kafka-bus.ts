@@ -7,6 +7,7 @@ import { AiopsError } from '../errors/aiops-error.js';
 import { TOPICS, type TopicName, type TopicPayloads } from '../contracts/topics.js';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
+import { isRetriedByKafkajs } from './kafka-retriable.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -29,15 +30,32 @@ export interface KafkaBusOptions {
 const DELIBERATE = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
 
 /**
+ * A consumer crash is told once, by the CRASH event in subscribe (restarting or stopped); kafkajs'
+ * own lines about it say the same at error level. A response without a match is the late answer
+ * to a request that already timed out and was retried.
+ */
+function toldElsewhere(namespace: string, message: string): boolean {
+  // kafkajs logs this on the path where it refreshes metadata and retries the send; if the
+  // retries run out, publish rejects and the caller says so once.
+  if (namespace === 'Producer') return message.startsWith('Failed to send messages: ');
+  if (namespace === 'Consumer') return message.startsWith('Crash: ') || message.startsWith('Restarting the consumer in ');
+  return namespace === 'RequestQueue' && message === 'Response without match';
+}
+
+/**
  * kafkajs logs every failed connection attempt as an error. While connecting at start those
  * attempts end in one KAFKA_UNREACHABLE (with the last cause), so they go to debug; once
- * connected, kafkajs' errors and warnings are the log's.
+ * connected, kafkajs' errors and warnings are the log's, except a response error that kafkajs
+ * itself retries (a leader election just after topics were created): it logs each attempt as an
+ * error, and if the retries run out the caller gets the error and logs it once.
  */
-function kafkaLogCreator(logger: Logger, connecting: () => boolean) {
+export function kafkaLogCreator(logger: Logger, connecting: () => boolean) {
   return () => (entry: LogEntry) => {
     const { message, ...rest } = entry.log;
     const ctx = { component: 'kafkajs', namespace: entry.namespace, ...rest };
-    if (entry.level > logLevel.WARN || DELIBERATE.has(message) || connecting()) logger.debug(ctx, message);
+    const retried = typeof rest.error === 'string' && isRetriedByKafkajs(rest.error);
+    const quiet = DELIBERATE.has(message) || connecting() || retried || toldElsewhere(entry.namespace, message);
+    if (entry.level > logLevel.WARN || quiet) logger.debug(ctx, message);
     else if (entry.level <= logLevel.ERROR) logger.error(ctx, message);
     else logger.warn(ctx, message);
   };
@@ -93,8 +111,9 @@ export class KafkaBus implements Bus {
   private async ensureTopics(): Promise<void> {
     const admin = this.admin!;
     const existing = new Set(await admin.listTopics());
-    const missing = Object.values(TOPICS).map((t) => this.physical(t)).filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
+    const all = Object.values(TOPICS).map((t) => this.physical(t));
+    const missing = all.filter((t) => !existing.has(t));
+    if (missing.length === 0) return this.waitForLeaders(all);
     // Several stage processes may race to create the topics; what matters is that they exist after.
     await admin.createTopics({
       waitForLeaders: true,
@@ -107,6 +126,21 @@ export class KafkaBus implements Bus {
     const now = new Set(await admin.listTopics());
     const still = missing.filter((t) => !now.has(t));
     if (still.length > 0) throw new Error(`could not create topics ${still.join(', ')}`);
+    // Another process may have created them a moment ago, before their leaders were elected.
+    await this.waitForLeaders(all);
+  }
+
+  private async waitForLeaders(topics: readonly string[], timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const meta = await this.admin!.fetchTopicMetadata({ topics: [...topics] }).catch(() => undefined);
+      const leaderless = meta?.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (meta && leaderless!.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`topics without a partition leader after ${timeoutMs} ms: ${(leaderless ?? []).map((t) => t.name).join(', ') || topics.join(', ')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {
@@ -154,6 +188,13 @@ export class KafkaBus implements Bus {
       // would let the commit run ahead of the subscriber's state.
       handled.clear();
       options.onAssigned?.(owned);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      const ctx = { component: 'kafkajs', group: options.group, err: payload.error };
+      // kafkajs restarts after a retriable error (a coordinator move, a closed connection on a
+      // busy broker): the group rejoins and resumes from committed offsets, nothing is lost.
+      if (payload.restart) this.options.logger.info(ctx, `consumer of ${options.group} restarts after a recoverable Kafka error: ${payload.error.message}`);
+      else this.options.logger.error(ctx, `consumer of ${options.group} stopped: ${payload.error.message}`);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning ?? true });
