@@ -52,6 +52,12 @@ interface OpenIncident {
   /** Wall clock of the last anomaly joined (processing time, for the grace period). */
   touchedWall?: number;
   resolvedAt?: number;
+  /**
+   * Resolved because its last episode closed: that close already waited out the episode's resolve
+   * time back in band, so a later episode is a new symptom, a new incident (absent: resolved by the
+   * quiet timeout or by its alerts, or in older checkpoints).
+   */
+  resolvedByEpisodes?: boolean;
   evidence: Record<string, ServiceEvidence>;
   /**
    * Services an external alert (signal `alert`, e.g. from Alertmanager) fired on, with its first
@@ -248,6 +254,7 @@ export class IncidentGrouper {
         // no skew between partitions, can resolve this early and no grace period is needed.
         inc.status = 'resolved';
         inc.resolvedAt = inc.episodesClosedAt;
+        inc.resolvedByEpisodes = true;
         inc.dirty = true;
       } else if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
         inc.status = 'resolved';
@@ -380,9 +387,13 @@ export class IncidentGrouper {
   /** Every incident the anomaly may join, best first (closest in the topology, then most recent). */
   private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
     const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
-    // Resolved incidents stay joinable for one window after their resolution: a related anomaly
-    // reopens them (the same incident, not a new one).
+    // Resolved incidents stay joinable for one window after their resolution: a related significant
+    // anomaly reopens them (the same incident, not a new one). Not evidence (an internal series,
+    // which never pages on its own, must not bring back a page), and not an incident whose episodes
+    // all closed: each of them stayed back in band for the resolve time first, so what comes after
+    // is a new fault (as a Prometheus alert that resolved and fires again is a new alert).
     for (const inc of this.incidents) {
+      if (inc.status === 'resolved' && (inc.resolvedByEpisodes === true || !opensIncidents(a))) continue;
       const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
       const at = lastAt(a);
       if (at > last + this.config.windowMs || at < inc.openedAt - this.config.windowMs) continue;
@@ -500,7 +511,9 @@ export class IncidentGrouper {
       if (inc.anomalyIds.length < MAX_IDS_PER_INCIDENT) inc.anomalyIds.push(a.id);
       else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     }
-    inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
+    // Evidence does not keep an incident alive: only its significant anomalies count towards the
+    // quiet timeout and the join window (a process's RSS episode can stay open for hours).
+    if (opensIncidents(a)) inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
     if (opensIncidents(a)) {
       if (!a.episode) inc.pointAnomalies = true;
       else if (a.episode.status !== 'closed') (inc.openEpisodes ??= {})[a.id] = end;
@@ -513,8 +526,11 @@ export class IncidentGrouper {
     // such as saturation) must not move the opening back: the incident opened with its symptom.
     if (opensIncidents(a) && a.significance !== 'saturation') inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
-    inc.status = 'open';
-    delete inc.resolvedAt;
+    if (opensIncidents(a)) {
+      inc.status = 'open';
+      delete inc.resolvedAt;
+      delete inc.resolvedByEpisodes;
+    }
     inc.dirty = true;
   }
 

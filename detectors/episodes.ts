@@ -9,8 +9,12 @@
 //   update — further anomalous points fold in (points, peak, latest value); the episode is
 //            published again at most once per `updateEveryMs`;
 //   close  — after `closeAfterMs` of non-anomalous points (back in band), or when the next point
-//            comes after a silence longer than that (the series went away meanwhile); published
-//            once more with status `closed`. A later anomalous point opens a new episode.
+//            comes after a silence longer than that (the series went away meanwhile), or when an
+//            anomalous point lies on the other side of expected (a drop below the band and a later
+//            rise above it are two symptoms, as a low and a high alert rule are two alerts: one
+//            episode would carry the drop's significance into the rise, or the rise's into the
+//            drop); published once more with status `closed`. A later anomalous point opens a new
+//            episode.
 // The state is small and JSON-serialisable: it rides in the series' detector checkpoint.
 import type { Anomaly, AnomalyEpisode, Significance } from '../platform/contracts/events.js';
 import { stableId } from '../platform/contracts/ids.js';
@@ -74,6 +78,9 @@ const deviation = (p: EpisodePoint): number => {
   return half > 0 && Number.isFinite(p.observed) && Number.isFinite(p.expected) ? Math.abs(p.observed - p.expected) / half : 0;
 };
 
+/** Which side of expected a point lies on: 1 above, -1 below, 0 on it. */
+const sideOf = (p: EpisodePoint): number => Math.sign(p.observed - p.expected) || 0;
+
 function emission(s: EpisodeState, status: 'open' | 'closed', closedAt?: number): EpisodeEmission {
   const episode: Omit<AnomalyEpisode, 'id'> = {
     status,
@@ -109,6 +116,10 @@ export function stepEpisode(state: EpisodeState | undefined, ts: number, point: 
   // a series that went away (a pod replaced) must not keep an episode open for days.
   if (s && ts - Math.max(s.lastAt, s.inBandSince ?? -Infinity) > rule.closeAfterMs) {
     emissions.push(publish(s, ts, 'closed', Math.min(ts, (s.inBandSince ?? s.lastAt) + rule.closeAfterMs)));
+    s = undefined;
+  }
+  if (point && s && sideOf(point) !== 0 && sideOf(point) === -sideOf(s.peak)) {
+    emissions.push(publish(s, ts, 'closed', Math.min(ts, s.inBandSince ?? ts)));
     s = undefined;
   }
   if (point) {

@@ -31,11 +31,17 @@ export const DEFAULT_SIGNIFICANCE_RULES: readonly SignificanceRule[] = [
   rule('internal', /_(build_info|info)(\{|$)/i, 'build and static info series'),
   rule('internal', /^process_[^{]*\{(.*,)?job="(prometheus|alertmanager|pushgateway|node|node[-_]exporter|blackbox)"/i, 'the monitoring stack\'s own processes (Prometheus, Alertmanager, exporters under their conventional job names)'),
   rule('internal', /^node_(time|timex|boot_time|entropy|uname|os_|exporter|scrape|textfile|selinux|dmi|nf_conntrack|arp|cooling|hwmon|thermal)/i, 'host bookkeeping (clock, entropy, exporter internals)'),
-  // node-exporter: only the families the node-exporter mixin alerts on (CPU, load, PSI, memory
+  // node-exporter: only the families the node-exporter mixin alerts on (CPU, load, memory
   // available, swap, major faults, OOM kills, filesystem space and inodes, disk I/O time, network
-  // errors and drops, file descriptors, md and systemd state) say the host is short of something.
+  // errors and drops, file descriptors, md and systemd state), and PSI stall time, say the host is
+  // short of something; blocked-process counts are not alerted on.
   // I/O and packet counts, page cache and netstat move with whatever shares the host.
-  rule('internal', /^node_(?!(cpu_|load\d|pressure_|procs_blocked|memory_(MemAvailable|MemFree|MemTotal|Swap)|vmstat_(pgmajfault|oom_kill)|filesystem_(avail|free|size|files|readonly|device_error)|disk_io_time|network_(receive|transmit)_(errs|drop)|network_up|filefd_|md_|systemd_unit_state))/i, 'host activity and kernel statistics outside the node-exporter mixin alerts (I/O and packet counts, page cache, netstat)'),
+  rule('internal', /^node_(?!(cpu_|load\d|pressure_|memory_(MemAvailable|MemFree|MemTotal|Swap)|vmstat_(pgmajfault|oom_kill)|filesystem_(avail|free|size|files|readonly|device_error)|disk_io_time|network_(receive|transmit)_(errs|drop)|network_up|filefd_|md_|systemd_unit_state))/i, 'host activity and kernel statistics outside the node-exporter mixin alerts (I/O and packet counts, page cache, netstat)'),
+  // A histogram's buckets are its shape, one series per bound: in a latency fault the fast buckets'
+  // rates fall to zero (inside a band that reaches below zero) and the baseline learns that, so
+  // their recovery looks like the fault. The histogram's `_sum` (latency x traffic) and `_count`
+  // (traffic) carry its golden signals; the buckets are evidence.
+  rule('internal', /_bucket(\{|$)/i, "histogram buckets (the histogram's _sum and _count carry its latency and traffic)"),
   rule('golden', /(_duration_seconds|_duration_ms|latency|response_time|\.duration(\{|$))/i, 'latency'),
   rule('golden', /(_requests?_total|^http_|^grpc_|^rpc_|^http\.|^rpc\.)/i, 'traffic and errors (request counters, HTTP/gRPC)'),
   rule('golden', /(error|fail|exception|timeout|(^|_)5xx)/i, 'errors'),

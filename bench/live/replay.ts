@@ -52,7 +52,7 @@ export async function replayRecording(opts: { repo: string; recording: string; p
   const t0 = Date.now();
   const pipeline = await startPipeline({ repo: opts.repo, dataDir, ports: opts.ports, topologyFile: opts.topologyFile });
   try {
-    const cpu0 = await pipeline.counter('aiops_process_process_cpu_seconds_total');
+    const cpu0 = await pipeline.counter('aiops_process_cpu_seconds_total');
     const url = `http://127.0.0.1:${opts.ports.ingest}/api/v1/write`;
     let refused = 0;
     for (const [i, b] of bodies.entries()) {
@@ -75,7 +75,7 @@ export async function replayRecording(opts: { repo: string; recording: string; p
     }
     // One periodic correlator flush after the last anomaly (every 10 s) publishes what it resolves.
     await sleep(12_000);
-    const cpu1 = await pipeline.counter('aiops_process_process_cpu_seconds_total');
+    const cpu1 = await pipeline.counter('aiops_process_cpu_seconds_total');
     const [incidents, anomalies] = await Promise.all([pipeline.incidents(), pipeline.anomalies()]);
     const incidentEpisodes: Record<string, string[]> = {};
     for (const i of incidents) {

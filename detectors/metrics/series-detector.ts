@@ -483,7 +483,9 @@ export class SeriesDetector {
     // when young alarms re-anchored it). The scoring baseline keeps learning during a hold (its
     // score is the NAB-tuned one, which wants one alarm per anomaly), but not the daily profile, which has
     // no copy; the hold's own band stays the pre-deviation one, and holdStep restores it on the way out.
-    if (!incident) {
+    // The point that restored the pre-deviation baseline is not learnt: its predictions were taken from
+    // the baseline that followed the fault, and learning from them would write that one back.
+    if (!incident && accepted !== 'restored') {
       this.learn(x, zL, sigLocal, predLocal, predSeas, sigSeas, slot, dow, seasReady, mF, mS, comp === 'level-shift' && fired && longRun, holding && (s[o + tl + T.OUT_RUN] as number) >= PROFILE_FREEZE_POINTS);
       if (score < 0.3 * ALARM_SCORE && left <= 0) this.saveShadow(tsMs);
     }
@@ -545,7 +547,7 @@ export class SeriesDetector {
    * and the caller re-anchors the baseline at the current value at once. (Re-anchoring on 'time' as
    * well cost NAB dev 3.4 points: a level held for 6 h is mostly a drift the scoring baseline tracked.)
    */
-  private holdStep(tsMs: number, outside: boolean, incident: boolean): 'no' | 'time' | 'operator' {
+  private holdStep(tsMs: number, outside: boolean, incident: boolean): 'no' | 'time' | 'operator' | 'restored' {
     const s = this.s;
     const o = this.o;
     const tl = this.k.L.tail;
@@ -574,9 +576,10 @@ export class SeriesDetector {
       s[o + tl + T.IN_RUN] = inRun;
       return 'no';
     }
-    if ((s[o + tl + T.OUT_RUN] as number) >= RESTORE_POINTS) for (let i = 0; i < PRE_SLOTS.length; i++) s[o + (PRE_SLOTS[i] as number)] = s[o + tl + T.PRE + i] as number;
+    const restore = (s[o + tl + T.OUT_RUN] as number) >= RESTORE_POINTS;
+    if (restore) for (let i = 0; i < PRE_SLOTS.length; i++) s[o + (PRE_SLOTS[i] as number)] = s[o + tl + T.PRE + i] as number;
     this.endHold();
-    return 'no';
+    return restore ? 'restored' : 'no';
   }
 
   /**

@@ -27,11 +27,13 @@ describe('live benchmark replay (own recording, 5 s scrape)', () => {
     expect(r.points).toBeGreaterThan(100_000);
   });
 
-  // The two acceptance cases below are known misses of issue 11 (measured on this recording: 2.32
-  // significant episodes per 100 series-hours; the errors and CPU faults join the latency fault's
-  // incident, held open by the shared app process's RSS). `it.fails` keeps them running and visible:
-  // the day they hold, vitest reports them as failing and they must become plain `it` again.
-  it.fails('healthy, after the warm-up: at most 1 significant episode per 100 series-hours and no incident', () => {
+  // Measured on this recording: 0 significant episodes per 100 series-hours while healthy (2.32
+  // before episodes split at a change of side, buckets became evidence and the hold's restore
+  // stuck); the latency and CPU faults each get their own incident with the true cause first.
+  // The errors fault is still missed (its 500 series is new, so still in warm-up, and there is no
+  // request error ratio yet): `it.fails` keeps that case running and visible; the day it holds,
+  // vitest reports it as failing and it must become plain `it` again.
+  it('healthy, after the warm-up: at most 1 significant episode per 100 series-hours and no incident', () => {
     expect(r.report.healthyHours).toBeGreaterThan(0.25);
     expect(r.report.series).toBeGreaterThan(100);
     expect(r.report.significantEpisodesPer100SeriesHours).not.toBeNull();

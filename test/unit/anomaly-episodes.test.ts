@@ -83,6 +83,20 @@ describe('anomaly episodes', () => {
     expect(emitted.some((e) => e.episode.status === 'closed')).toBe(false);
   });
 
+  it('splits at a change of side: a drop below the band and a rise above it within the resolve time are two episodes', () => {
+    // Below the band (0.2 against 1 ± 0.5) for 4 min, 2 min in band, then above it (4) for 4 min.
+    const out = (ts: number) => (ts - T0 < 4 * MIN ? 0.2 : ts - T0 >= 6 * MIN && ts - T0 < 10 * MIN ? 4 : undefined);
+    const { emitted } = run(T0, T0 + 12 * MIN, 15 * SEC, out);
+    const ids = [...new Set(emitted.map((e) => toAnomaly(e).id))];
+    expect(ids).toHaveLength(2);
+    const first = emitted.filter((e) => toAnomaly(e).id === ids[0]);
+    const second = emitted.filter((e) => toAnomaly(e).id === ids[1]);
+    expect(first.at(-1)!.episode).toMatchObject({ status: 'closed', closedAt: T0 + 4 * MIN, peakValue: 0.2 });
+    expect(first.every((e) => e.peak.observed < e.peak.expected)).toBe(true);
+    expect(second[0]!.episode).toMatchObject({ status: 'open', version: 1, openedAt: T0 + 6 * MIN });
+    expect(second.every((e) => e.peak.observed > e.peak.expected)).toBe(true);
+  });
+
   it('a deviation after the episode closed opens a new episode with a new id', () => {
     const out = (ts: number) => (ts - T0 < 3 * MIN || (ts - T0 >= 20 * MIN && ts - T0 < 23 * MIN) ? 4 : undefined);
     const { emitted } = run(T0, T0 + 30 * MIN, 15 * SEC, out);

@@ -19,7 +19,7 @@ describe('kafkajs log lines in our log', () => {
     const seen: string[] = [];
     const record = (level: string) => (_ctx: unknown, msg: string) => seen.push(`${level} ${msg}`);
     const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-    const log = kafkaLogCreator(logger as unknown as Logger, () => connecting)(logLevel.WARN);
+    const log = kafkaLogCreator(logger as unknown as Logger, () => connecting)();
     for (const e of entries) {
       log({ namespace: e.namespace, level: e.level, label: 'x', log: { message: e.message, timestamp: '', logger: 'kafkajs', ...(e.error ? { error: e.error } : {}) } });
     }

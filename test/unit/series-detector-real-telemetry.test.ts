@@ -49,6 +49,25 @@ describe('a fault that lasts stays open', () => {
     expect(after.slice(5).filter((v) => v.anomalous).length).toBeLessThanOrEqual(1);
   });
 
+  it('after a short fault at a 5 s scrape, judges against the pre-fault baseline again (what the fault taught is forgotten)', () => {
+    // One hour of a latency-like rate at 5 s, three minutes at x40 (a latency fault's _sum rate), then normal.
+    const gen = latency(3);
+    const p = pipe();
+    const stepMs = 5_000;
+    const faultAt = T0 + 60 * MIN;
+    stepRun(p, gen, T0, faultAt, stepMs);
+    const fault = stepRun(p, gen, faultAt, faultAt + 3 * MIN, stepMs, 40);
+    expect(fault.slice(3).every((v) => v.anomalous)).toBe(true);
+    const after: Array<{ v: SustainedVerdict; expected: number }> = [];
+    for (let ts = faultAt + 3 * MIN; ts < faultAt + 15 * MIN; ts += stepMs) {
+      const r = p.d.update(ts, gen(ts));
+      after.push({ v: applySustainedRule(p.st, r), expected: r.expected });
+    }
+    // Back in band at once, and the band's centre near the pre-fault level (about 100), not the fault's.
+    expect(after.slice(3).filter((x) => x.v.anomalous).length).toBeLessThanOrEqual(1);
+    expect(Math.max(...after.map((x) => x.expected))).toBeLessThan(130);
+  });
+
   it('accepts a step that lasts longer than maxHoldMs as the new normal after it', () => {
     const gen = latency(11);
     const maxHoldMs = 2 * 3_600_000;

@@ -8,7 +8,9 @@ const classify = significanceClassifier().classify;
 
 describe('series significance', () => {
   it.each([
-    ['http_server_request_duration_seconds_bucket{le="0.5"}', 'golden'],
+    ['http_server_request_duration_seconds_bucket{le="0.5"}', 'internal'],
+    ['http_server_request_duration_seconds_sum', 'golden'],
+    ['http_server_request_duration_seconds_count{code="200"}', 'golden'],
     ['http_server_request_duration_p95_ms', 'golden'],
     ['checkout_latency_ms', 'golden'],
     ['http_requests_total{code="200"}', 'golden'],
@@ -49,7 +51,7 @@ describe('series significance', () => {
     ['node_disk_io_time_seconds_total{device="vda"}', 'saturation'],
     ['node_load1', 'saturation'],
     ['node_pressure_cpu_waiting_seconds_total', 'saturation'],
-    ['node_procs_blocked', 'saturation'],
+    ['node_procs_blocked', 'internal'],
     ['orders_placed', 'other'],
   ])('%s is %s', (subject, want) => {
     expect(classify(subject)).toBe(want);
@@ -74,7 +76,7 @@ describe('series significance', () => {
 });
 
 describe('practical significance of a saturation episode', () => {
-  it('a change away from exhaustion, a CPU-time rate change under 0.05 core, or a free level moving under 5 % of itself is evidence only; the rest stays saturation', () => {
+  it('a change away from exhaustion, a seconds-per-second rate change under 0.05, a device queue under 10, or a free level moving under 5 % of itself is evidence only; the rest stays saturation', () => {
     const steal = 'node_cpu_seconds_total{cpu="0",mode="steal"}';
     expect(episodeSignificance(steal, 'saturation', { observed: 0.008, expected: 0, direction: 'up' })).toBe('internal');
     expect(episodeSignificance('process_cpu_seconds_total', 'saturation', { observed: 0.9, expected: 0.1, direction: 'up' })).toBe('saturation');
@@ -85,6 +87,16 @@ describe('practical significance of a saturation episode', () => {
     expect(episodeSignificance('process_resident_memory_bytes', 'saturation', { observed: 99e6, expected: 113e6, direction: 'down' })).toBe('internal');
     expect(episodeSignificance(inodes, 'saturation', { observed: 16_900_000, expected: 8_000_000, direction: 'up' })).toBe('internal');
     expect(episodeSignificance('process_resident_memory_bytes', 'saturation', { observed: 300e6, expected: 113e6, direction: 'up' })).toBe('saturation');
+    // The direction is the values': a detector component that did not fire says 'none'.
+    expect(episodeSignificance('process_resident_memory_bytes', 'saturation', { observed: 99e6, expected: 113e6, direction: 'none' })).toBe('internal');
+    // Seconds per second: PSI stall time is a share of wall time, like CPU time a share of a core.
+    const stalled = 'node_pressure_io_stalled_seconds_total';
+    expect(episodeSignificance(stalled, 'saturation', { observed: 0.0177, expected: 0.00005, direction: 'up' })).toBe('internal');
+    expect(episodeSignificance(stalled, 'saturation', { observed: 0.4, expected: 0.01, direction: 'up' })).toBe('saturation');
+    // A device queue is saturated above the mixin's depth of 10, however far out of its band.
+    const queue = 'node_disk_io_time_weighted_seconds_total{device="vda"}';
+    expect(episodeSignificance(queue, 'saturation', { observed: 1.4, expected: 0.15, direction: 'up' })).toBe('internal');
+    expect(episodeSignificance(queue, 'saturation', { observed: 14, expected: 0.15, direction: 'up' })).toBe('saturation');
     // Other classes and other saturation series are left as they are.
     expect(episodeSignificance('node_load1', 'saturation', { observed: 0.3, expected: 0.29, direction: 'up' })).toBe('saturation');
     expect(episodeSignificance('http_requests_total', 'golden', { observed: 0.01, expected: 0, direction: 'up' })).toBe('golden');
