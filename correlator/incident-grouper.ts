@@ -52,12 +52,6 @@ interface OpenIncident {
   /** Wall clock of the last anomaly joined (processing time, for the grace period). */
   touchedWall?: number;
   resolvedAt?: number;
-  /**
-   * Resolved because its last episode closed: that close already waited out the episode's resolve
-   * time back in band, so a later episode is a new symptom, a new incident (absent: resolved by the
-   * quiet timeout or by its alerts, or in older checkpoints).
-   */
-  resolvedByEpisodes?: boolean;
   evidence: Record<string, ServiceEvidence>;
   /**
    * Services an external alert (signal `alert`, e.g. from Alertmanager) fired on, with its first
@@ -254,7 +248,6 @@ export class IncidentGrouper {
         // no skew between partitions, can resolve this early and no grace period is needed.
         inc.status = 'resolved';
         inc.resolvedAt = inc.episodesClosedAt;
-        inc.resolvedByEpisodes = true;
         inc.dirty = true;
       } else if (inc.status === 'open' && now - inc.lastAnomalyAt > this.config.resolveAfterMs && settled(inc)) {
         inc.status = 'resolved';
@@ -388,12 +381,13 @@ export class IncidentGrouper {
   private findIncidents(a: Anomaly, graph: TopologyGraph): Array<{ incident: OpenIncident; reason: string }> {
     const found: Array<{ incident: OpenIncident; reason: string; rank: number }> = [];
     // Resolved incidents stay joinable for one window after their resolution: a related significant
-    // anomaly reopens them (the same incident, not a new one). Not evidence (an internal series,
-    // which never pages on its own, must not bring back a page), and not an incident whose episodes
-    // all closed: each of them stayed back in band for the resolve time first, so what comes after
-    // is a new fault (as a Prometheus alert that resolved and fires again is a new alert).
+    // anomaly reopens them (the same incident, not a new one). Not evidence: an internal series,
+    // which never pages on its own, must not bring back a page. (Not reopening an incident whose
+    // episodes all closed was tried: a fault whose symptoms come and go, or a detector restarted
+    // mid-fault, then split into incidents that each held part of the evidence and ranked the
+    // wrong cause first in test/integration/distributed.test.ts.)
     for (const inc of this.incidents) {
-      if (inc.status === 'resolved' && (inc.resolvedByEpisodes === true || !opensIncidents(a))) continue;
+      if (inc.status === 'resolved' && !opensIncidents(a)) continue;
       const last = inc.status === 'resolved' ? Math.max(inc.lastAnomalyAt, inc.resolvedAt ?? 0) : inc.lastAnomalyAt;
       const at = lastAt(a);
       if (at > last + this.config.windowMs || at < inc.openedAt - this.config.windowMs) continue;
@@ -529,7 +523,6 @@ export class IncidentGrouper {
     if (opensIncidents(a)) {
       inc.status = 'open';
       delete inc.resolvedAt;
-      delete inc.resolvedByEpisodes;
     }
     inc.dirty = true;
   }

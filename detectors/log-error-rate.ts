@@ -28,7 +28,17 @@ export interface ClosedBucket {
 
 /** Adds one record to the service's bucket; returns the buckets it closed (in order). */
 export function addToBucket(state: BucketState | undefined, r: LogRecord): { state: BucketState; closed: ClosedBucket[] } {
-  const start = Math.floor(r.ts / BUCKET_MS) * BUCKET_MS;
+  const error = r.severity === 'error' || r.severity === 'fatal';
+  return addCounts(state, r.ts, 1, error ? 1 : 0, error ? r.body.slice(0, 500) : undefined);
+}
+
+/**
+ * Adds `total` events, `errors` of them errors, at `ts` to a one-minute bucket (log lines, or
+ * requests from counter increases); returns the buckets it closed (in order). A count for a minute
+ * already closed is dropped.
+ */
+export function addCounts(state: BucketState | undefined, ts: number, total: number, errors: number, sample?: string): { state: BucketState; closed: ClosedBucket[] } {
+  const start = Math.floor(ts / BUCKET_MS) * BUCKET_MS;
   const closed: ClosedBucket[] = [];
   let s = state;
   if (s && start > s.start) {
@@ -39,10 +49,10 @@ export function addToBucket(state: BucketState | undefined, r: LogRecord): { sta
   }
   if (!s || start < s.start) s = s && start < s.start ? s : { start, total: 0, errors: 0, samples: [] };
   if (start === s.start) {
-    s.total += 1;
-    if (r.severity === 'error' || r.severity === 'fatal') {
-      s.errors += 1;
-      if (s.samples.length < SAMPLE_LINES) s.samples.push(r.body.slice(0, 500));
+    s.total += total;
+    if (errors > 0) {
+      s.errors += errors;
+      if (sample !== undefined && s.samples.length < SAMPLE_LINES && !s.samples.includes(sample)) s.samples.push(sample);
     }
   }
   return { state: s, closed };

@@ -15,7 +15,8 @@ import { SeriesDetector } from './metrics/series-detector.js';
 import { resolveConfig, type SeriesDetectorConfig } from './metrics/config.js';
 import { StateSlab } from './metrics/state-slab.js';
 import { counterRate, type CounterState } from './counter-rate.js';
-import { addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState } from './log-error-rate.js';
+import { addCounts, addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState, type ClosedBucket } from './log-error-rate.js';
+import { counterIncrease, MIN_ERROR_REQUESTS, requestFamily, type RequestFamily } from './request-error-ratio.js';
 import { seriesKey, seriesSubject } from './series-key.js';
 import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
@@ -23,7 +24,7 @@ import { SessionBank, loadSessionModels } from './sessions/session-bank.js';
 import { registerSessionMetrics } from './sessions/metrics.js';
 import { RequestVolumes, isRequestVolume } from './request-volume.js';
 import { applySustainedRule, type SustainedState } from './sustained-deviation.js';
-import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
+import { DEFAULT_EPISODE_RULE, episodeAnomaly, episodePoint, stepEpisode, type EpisodeEmission, type EpisodePoint, type EpisodeRule, type EpisodeState } from './episodes.js';
 import { loadSignificanceFile, significanceClassifier, type SignificanceClassifier } from './significance.js';
 import { episodeSignificance } from './practical-significance.js';
 
@@ -291,7 +292,11 @@ export async function detectBatch(
     l.push(key);
     wanted.set(tenant, l);
   };
-  for (const p of metrics) want(p.tenant, seriesKey(p.service, p.name, p.labels));
+  for (const p of metrics) {
+    want(p.tenant, seriesKey(p.service, p.name, p.labels));
+    const family = p.kind === 'counter' ? requestFamily(p.service, p.name, p.labels) : undefined;
+    if (family) want(p.tenant, family.key);
+  }
   for (const r of logs) want(r.tenant, `${r.service}|log_error_ratio`);
   await bank.ensure(wanted);
 
@@ -330,6 +335,8 @@ export async function detectBatch(
     bank.advanced(s, p.ts);
     let value: number | undefined = p.value;
     if (p.kind === 'counter') {
+      const family = requestFamily(p.service, p.name, p.labels);
+      if (family) out.push(...requestErrorRatio(bank, p.tenant, p.service, family, s.counter, p.ts, p.value, pending));
       value = counterRate(s.counter, p.ts, p.value);
       s.counter = { ts: p.ts, value: p.value };
     }
@@ -363,19 +370,55 @@ export async function detectBatch(
     if (r.ts > s.lastTs) bank.advanced(s, r.ts);
     s.dirty = true;
     for (const b of closed) {
-      const ts = b.start + BUCKET_MS;
-      const v = s.detector.update(ts, b.ratio);
-      const verdict = applySustainedRule(s, v);
-      let point: EpisodePoint | undefined;
-      if (verdict.anomalous && v.observed > v.expected && b.errors >= MIN_ERROR_LINES) {
+      const emissions = judgeErrorMinute(bank, s, b, MIN_ERROR_LINES, () => {
         const evidence: Record<string, string> = { errors: String(b.errors), total: String(b.total), window: `${new Date(b.start).toISOString()}/1m` };
         b.samples.forEach((line, i) => (evidence[`sample_${i + 1}`] = line));
-        point = episodePoint(ts, v, verdict, evidence);
-      }
-      const step = stepEpisode(s.episode, ts, point, bank.episodeRule);
-      s.episode = step.state;
+        return evidence;
+      });
       // An error ratio is an error signal, whatever the service's series are called.
-      for (const e of step.emissions) out.push(episodeAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
+      for (const e of emissions) out.push(episodeAnomaly(r.tenant, r.service, key, 'log_error_ratio', 'log', e, 'golden'));
+    }
+  }
+  return out;
+}
+
+/**
+ * Judges one closed minute of an error ratio (log lines or requests) and folds it into the series'
+ * episode: anomalous only above expected and with at least `minErrors` errors in the minute.
+ */
+function judgeErrorMinute(bank: SeriesBank, s: SeriesState, b: ClosedBucket, minErrors: number, evidence: () => Record<string, string>): EpisodeEmission[] {
+  const ts = b.start + BUCKET_MS;
+  const v = s.detector.update(ts, b.ratio);
+  const verdict = applySustainedRule(s, v);
+  const point = verdict.anomalous && v.observed > v.expected && b.errors >= minErrors ? episodePoint(ts, v, verdict, evidence()) : undefined;
+  const step = stepEpisode(s.episode, ts, point, bank.episodeRule);
+  s.episode = step.state;
+  return step.emissions;
+}
+
+/**
+ * Folds one request counter sample into its family's error ratio (request-error-ratio.ts); a closed
+ * minute is judged like any series and pages only when the ratio rose with at least
+ * MIN_ERROR_REQUESTS failed requests. Its anomalies wait in `pending` for the request volume.
+ */
+function requestErrorRatio(bank: SeriesBank, tenant: string, service: string, family: RequestFamily, prev: CounterState | undefined, ts: number, value: number, pending: Array<{ a: Anomaly; peak: EpisodePoint }>): Anomaly[] {
+  const f = bank.get(tenant, family.key);
+  // Known: the family had requests in an earlier minute, so a series it did not have was created since.
+  const known = f.bucket !== undefined && f.bucket.start < Math.floor(ts / BUCKET_MS) * BUCKET_MS;
+  const increase = counterIncrease(prev, ts, value, known);
+  const { state, closed } = addCounts(f.bucket, ts, increase ?? 0, family.error ? (increase ?? 0) : 0);
+  f.bucket = state;
+  if (ts > f.lastTs) bank.advanced(f, ts);
+  f.dirty = true;
+  const out: Anomaly[] = [];
+  for (const b of closed) {
+    const emissions = judgeErrorMinute(bank, f, b, MIN_ERROR_REQUESTS, () => ({
+      errors: String(Math.round(b.errors)), requests_in_window: String(Math.round(b.total)), window: `${new Date(b.start).toISOString()}/1m`,
+    }));
+    for (const e of emissions) {
+      const a = episodeAnomaly(tenant, service, family.key, family.subject, 'metric', e, 'golden');
+      out.push(a);
+      pending.push({ a, peak: e.peak });
     }
   }
   return out;

@@ -10,6 +10,8 @@ import { AiopsError } from '../platform/errors/aiops-error.js';
 import type { ErrorCode } from '../platform/errors/catalogue.js';
 import type { PipelineMetrics } from '../platform/telemetry/metrics.js';
 import { ingestId, seriesKey } from './normalize.js';
+// A request family's status series share a partition: the detector sums them into an error ratio.
+import { withoutStatus } from '../platform/contracts/request-status.js';
 import { EdgeReporter, edgeFromMetric, type EdgeObservation } from './service-edges.js';
 
 export interface Rejection {
@@ -125,7 +127,7 @@ export class Publisher {
     };
     try {
       if (batch.logs.length) send(TOPICS.logs, batch.logs.map((r) => ({ key: r.service, value: r })));
-      if (batch.metrics.length) send(TOPICS.metrics, batch.metrics.map((r) => ({ key: seriesKey(r.tenant, r.service, r.name, r.labels), value: r })));
+      if (batch.metrics.length) send(TOPICS.metrics, batch.metrics.map((r) => ({ key: seriesKey(r.tenant, r.service, r.name, withoutStatus(r.labels)), value: r })));
       if (batch.changes.length) send(TOPICS.changes, batch.changes.map((r) => ({ key: tenantKey(r), value: r })));
       if (batch.anomalies.length) send(TOPICS.anomalies, batch.anomalies.map((r) => ({ key: tenantKey(r), value: r })));
       if (edges.length) send(TOPICS.edges, edges.map((e) => ({ key: tenantKey(e), value: e })));

@@ -29,10 +29,10 @@ describe('live benchmark replay (own recording, 5 s scrape)', () => {
 
   // Measured on this recording: 0 significant episodes per 100 series-hours while healthy (2.32
   // before episodes split at a change of side, buckets became evidence and the hold's restore
-  // stuck); the latency and CPU faults each get their own incident with the true cause first.
-  // The errors fault is still missed (its 500 series is new, so still in warm-up, and there is no
-  // request error ratio yet): `it.fails` keeps that case running and visible; the day it holds,
-  // vitest reports it as failing and it must become plain `it` again.
+  // stuck). The three faults are all seen (errors by the request error ratio) but fold into one
+  // incident: each follows the previous one's end by 2 min, within the 5-minute episode resolve time.
+  // `it.fails` keeps that case running and visible; the day it holds, vitest reports it as failing
+  // and it must become plain `it` again.
   it('healthy, after the warm-up: at most 1 significant episode per 100 series-hours and no incident', () => {
     expect(r.report.healthyHours).toBeGreaterThan(0.25);
     expect(r.report.series).toBeGreaterThan(100);
