@@ -17,6 +17,13 @@ export interface FaultResult {
   trueCauseRank: number | null; openUntilFaultEnd: boolean | null; resolveAfterFaultEndS: number | null;
   /** How much data the recording holds after the fault ended: a resolve later than this cannot be seen. */
   observedAfterEndS: number;
+  /**
+   * The first significant episode on the fault's service opened during it (or within the grace
+   * after it), whatever incident it joined: whether the fault was seen at all, apart from how it
+   * was grouped.
+   */
+  timeToFirstAnomalyS: number | null;
+  firstAnomalySubject: string | null;
 }
 export interface LiveReport {
   /** Judged healthy time: the healthy phase once the detector's warm-up is over. */
@@ -70,7 +77,12 @@ export function buildReport(input: {
       const during = incidents.filter((i) => i.openedAt >= f.startMs && i.openedAt <= f.endMs + GRACE_MS).sort((a, b) => a.openedAt - b.openedAt);
       const hit = during.find((i) => i.services.includes(f.service)) ?? during[0];
       const observedAfterEndS = Math.max(0, (input.dataEndMs - f.endMs) / 1000);
-      const none = { name: f.name, service: f.service, incidentsOpened: during.length, observedAfterEndS };
+      const seen = input.anomalies.filter((a) => a.service === f.service && a.significance !== 'internal' && a.ts >= f.startMs && a.ts <= f.endMs + GRACE_MS)
+        .sort((a, b) => a.ts - b.ts)[0];
+      const none = {
+        name: f.name, service: f.service, incidentsOpened: during.length, observedAfterEndS,
+        timeToFirstAnomalyS: seen ? (seen.ts - f.startMs) / 1000 : null, firstAnomalySubject: seen?.subject ?? null,
+      };
       if (!hit) return { ...none, incidentId: null, timeToIncidentS: null, trueCauseRank: null, openUntilFaultEnd: null, resolveAfterFaultEndS: null };
       return {
         ...none, incidentId: hit.id,
