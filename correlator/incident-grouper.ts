@@ -506,9 +506,11 @@ export class IncidentGrouper {
       else inc.anomalyIds[MAX_IDS_PER_INCIDENT - 1] = a.id;
     }
     // Evidence does not keep an incident alive: only its significant anomalies count towards the
-    // quiet timeout and the join window (a process's RSS episode can stay open for hours).
-    if (opensIncidents(a)) inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
-    if (opensIncidents(a)) {
+    // quiet timeout and the join window (a process's RSS episode can stay open for hours), and
+    // only they reopen it.
+    const significant = opensIncidents(a);
+    if (significant) {
+      inc.lastAnomalyAt = Math.max(inc.lastAnomalyAt, end);
       if (!a.episode) inc.pointAnomalies = true;
       else if (a.episode.status !== 'closed') (inc.openEpisodes ??= {})[a.id] = end;
     }
@@ -518,9 +520,9 @@ export class IncidentGrouper {
     }
     // Evidence attached later (a heap or RSS episode open since long before, internal or a cause
     // such as saturation) must not move the opening back: the incident opened with its symptom.
-    if (opensIncidents(a) && a.significance !== 'saturation') inc.openedAt = Math.min(inc.openedAt, a.ts);
+    if (significant && a.significance !== 'saturation') inc.openedAt = Math.min(inc.openedAt, a.ts);
     inc.touchedWall = wallNow;
-    if (opensIncidents(a)) {
+    if (significant) {
       inc.status = 'open';
       delete inc.resolvedAt;
     }

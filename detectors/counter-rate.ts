@@ -5,8 +5,13 @@ export interface CounterState {
   value: number;
 }
 
-export function counterRate(prev: CounterState | undefined, ts: number, value: number): number | undefined {
+/** What the counter counted since `prev` (undefined without a previous, later sample). */
+export function counterIncrease(prev: CounterState | undefined, ts: number, value: number): number | undefined {
   if (!prev || ts <= prev.ts) return undefined;
-  const increase = value >= prev.value ? value - prev.value : value;
-  return increase / ((ts - prev.ts) / 1000);
+  return value >= prev.value ? value - prev.value : value;
+}
+
+export function counterRate(prev: CounterState | undefined, ts: number, value: number): number | undefined {
+  const increase = counterIncrease(prev, ts, value);
+  return increase === undefined ? undefined : increase / ((ts - (prev as CounterState).ts) / 1000);
 }

@@ -5,6 +5,7 @@
 // created them; the family's ratio has been learning since its first request.
 import type { Attributes } from '../platform/contracts/common.js';
 import { isErrorStatus, statusLabel, withoutStatus } from '../platform/contracts/request-status.js';
+import { counterIncrease, type CounterState } from './counter-rate.js';
 import { isRequestVolume } from './request-volume.js';
 import { seriesKey, seriesSubject } from './series-key.js';
 
@@ -34,12 +35,11 @@ export function requestFamily(service: string, name: string, labels: Attributes)
 }
 
 /**
- * Requests a counter sample adds: the increase since the previous sample (a reset starts from zero),
- * or, for a series the family did not have yet, its whole value (it was created at its first request).
+ * Requests a counter sample adds: the counter's increase since the previous sample, or, for a
+ * series the family did not have yet, its whole value (it was created at its first request).
  */
-export function counterIncrease(prev: { ts: number; value: number } | undefined, ts: number, value: number, familyKnown: boolean): number | undefined {
+export function requestsAdded(prev: CounterState | undefined, ts: number, value: number, familyKnown: boolean): number | undefined {
   if (!Number.isFinite(value) || value < 0) return undefined;
   if (!prev) return familyKnown ? value : undefined;
-  if (ts <= prev.ts) return undefined;
-  return value >= prev.value ? value - prev.value : value;
+  return counterIncrease(prev, ts, value);
 }

@@ -16,7 +16,7 @@ import { resolveConfig, type SeriesDetectorConfig } from './metrics/config.js';
 import { StateSlab } from './metrics/state-slab.js';
 import { counterRate, type CounterState } from './counter-rate.js';
 import { addCounts, addToBucket, BUCKET_MS, MIN_ERROR_LINES, type BucketState, type ClosedBucket } from './log-error-rate.js';
-import { counterIncrease, MIN_ERROR_REQUESTS, requestFamily, type RequestFamily } from './request-error-ratio.js';
+import { MIN_ERROR_REQUESTS, requestFamily, requestsAdded, type RequestFamily } from './request-error-ratio.js';
 import { seriesKey, seriesSubject } from './series-key.js';
 import { LogTemplateBank } from './log-template-bank.js';
 import { registerTemplateMinerMetrics } from './logs/index.js';
@@ -292,10 +292,15 @@ export async function detectBatch(
     l.push(key);
     wanted.set(tenant, l);
   };
+  // Each request counter point's error-ratio family, found once per batch (the loop below needs it too).
+  const families = new Map<MetricPoint, RequestFamily>();
   for (const p of metrics) {
     want(p.tenant, seriesKey(p.service, p.name, p.labels));
     const family = p.kind === 'counter' ? requestFamily(p.service, p.name, p.labels) : undefined;
-    if (family) want(p.tenant, family.key);
+    if (family) {
+      families.set(p, family);
+      want(p.tenant, family.key);
+    }
   }
   for (const r of logs) want(r.tenant, `${r.service}|log_error_ratio`);
   await bank.ensure(wanted);
@@ -335,7 +340,7 @@ export async function detectBatch(
     bank.advanced(s, p.ts);
     let value: number | undefined = p.value;
     if (p.kind === 'counter') {
-      const family = requestFamily(p.service, p.name, p.labels);
+      const family = families.get(p);
       if (family) out.push(...requestErrorRatio(bank, p.tenant, p.service, family, s.counter, p.ts, p.value, pending));
       value = counterRate(s.counter, p.ts, p.value);
       s.counter = { ts: p.ts, value: p.value };
@@ -405,7 +410,7 @@ function requestErrorRatio(bank: SeriesBank, tenant: string, service: string, fa
   const f = bank.get(tenant, family.key);
   // Known: the family had requests in an earlier minute, so a series it did not have was created since.
   const known = f.bucket !== undefined && f.bucket.start < Math.floor(ts / BUCKET_MS) * BUCKET_MS;
-  const increase = counterIncrease(prev, ts, value, known);
+  const increase = requestsAdded(prev, ts, value, known);
   const { state, closed } = addCounts(f.bucket, ts, increase ?? 0, family.error ? (increase ?? 0) : 0);
   f.bucket = state;
   if (ts > f.lastTs) bank.advanced(f, ts);

@@ -25,7 +25,7 @@ export function statusLabel(labels: Attributes): string | undefined {
 /** Whether a status value is a server error: HTTP 5xx, or a server-side gRPC code. */
 export function isErrorStatus(label: string, value: string): boolean {
   const v = value.trim().toLowerCase();
-  if (label.startsWith('grpc') || label.includes('grpc')) return GRPC_SERVER_ERRORS.has(v);
+  if (label.includes('grpc')) return GRPC_SERVER_ERRORS.has(v);
   if (/^5\d\d$/.test(v) || v === '5xx') return true;
   // Some exporters label the gRPC outcome under `code`/`status` by name.
   return GRPC_SERVER_ERRORS.has(v) && !/^\d+$/.test(v);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../platform/contracts/events.js';
 import { isErrorStatus, statusLabel, withoutStatus } from '../../platform/contracts/request-status.js';
-import { counterIncrease, requestFamily } from '../../detectors/request-error-ratio.js';
+import { requestsAdded, requestFamily } from '../../detectors/request-error-ratio.js';
 import { SeriesBank, detectBatch } from '../../detectors/stage.js';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -34,10 +34,10 @@ describe('request status', () => {
   });
 
   it('counts a counter sample\'s increase, a reset from zero, and a new series whole only once its family is known', () => {
-    expect(counterIncrease({ ts: 0, value: 10 }, 15, 14, true)).toBe(4);
-    expect(counterIncrease({ ts: 0, value: 10 }, 15, 3, true)).toBe(3);
-    expect(counterIncrease(undefined, 15, 7, true)).toBe(7);
-    expect(counterIncrease(undefined, 15, 7000, false)).toBeUndefined();
+    expect(requestsAdded({ ts: 0, value: 10 }, 15, 14, true)).toBe(4);
+    expect(requestsAdded({ ts: 0, value: 10 }, 15, 3, true)).toBe(3);
+    expect(requestsAdded(undefined, 15, 7, true)).toBe(7);
+    expect(requestsAdded(undefined, 15, 7000, false)).toBeUndefined();
   });
 });
 
