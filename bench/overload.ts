@@ -9,17 +9,15 @@
 //        BENCH_CLIENTS (concurrent ingest clients, default 16), BENCH_BATCH (points per request,
 //        default 1000), BENCH_API_RATE (API queries per second, default 20),
 //        BENCH_LABEL (key in bench/results/overload.json, default "after").
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { sourceDir } from '../platform/runtime/source-dir.js';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
+import { eventLoopLag, freePort, procSample, spawnAiops, spread, waitReady } from './lib/pipeline-process.js';
 
 const here = sourceDir(import.meta.url);
-const ROOT = resolve(here, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -28,67 +26,16 @@ const API_RATE = Number(process.env.BENCH_API_RATE ?? 20);
 const LABEL = process.env.BENCH_LABEL ?? 'after';
 const TARGET_429_MS = 100;
 const TARGET_API_P99_MS = 300;
-const CLK_TCK = 100;
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-interface Spread { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }
-function spread(values: number[]): Spread {
-  const s = [...values].sort((a, b) => a - b);
-  const r = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
-  return { n: s.length, p50: r(percentile(s, 0.5)), p95: r(percentile(s, 0.95)), p99: r(percentile(s, 0.99)), max: r(s.at(-1) ?? null) };
-}
-
-/** CPU-seconds (user + system) and RSS of a process, from /proc. */
-function procSample(pid: number): { cpuSeconds: number; rssMiB: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { cpuSeconds, rssMiB: Math.round(rssKiB / 102.4) / 10 };
-  } catch {
-    return undefined;
-  }
-}
-
-async function startPipeline(dataDir: string): Promise<{ child: ChildProcess; ingest: string; api: string; output: () => string }> {
+async function startPipeline(dataDir: string) {
   const [ingestPort, apiPort] = [await freePort(), await freePort()];
   // BENCH_PROFILE=dir writes a V8 CPU profile of the pipeline there at its exit.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...profile, 'bin/aiops.js', 'start'], {
-    cwd: ROOT,
-    env: { ...process.env, ...embeddedEnv(dataDir, ingestPort, apiPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (b: Buffer) => { out = (out + b.toString('utf8')).slice(-20_000); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const proc = spawnAiops('aiops start', ['start'], embeddedEnv(dataDir, ingestPort, apiPort), ['--max-semi-space-size=64', ...profile]);
   const ingest = `http://127.0.0.1:${ingestPort}`;
   const api = `http://127.0.0.1:${apiPort}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const up = await Promise.all([fetch(`${ingest}/readyz`), fetch(`${api}/readyz`)]).then((rs) => rs.every((r) => r.ok), () => false);
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the pipeline did not become ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, ingest, api, output: () => out };
+  await waitReady([ingest, api], [proc], 60_000);
+  return { proc, ingest, api };
 }
 
 /** One request's worth of points, stamped now: SERIES series taken in turn, so detect has real work. */
@@ -102,16 +49,6 @@ function body(): string {
     lines.push(`{"ts":${ts},"service":"svc-${series % 40}","name":"load_${Math.floor(series / 40)}","kind":"gauge","value":${(Math.sin(ts / 60_000 + series) * 10 + 50).toFixed(3)}}`);
   }
   return lines.join('\n');
-}
-
-/** The pipeline's event-loop delay since the previous scrape (prom-client resets it on each collect), in ms. */
-async function eventLoopLag(api: string): Promise<Record<string, number | null>> {
-  const text = await (await fetch(`${api}/metrics`)).text();
-  const pick = (name: string): number | null => {
-    const m = new RegExp(`^aiops_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
-    return m ? Math.round(Number(m[1]) * 10_000) / 10 : null;
-  };
-  return { p50: pick('p50'), p99: pick('p99'), max: pick('max') };
 }
 
 interface IngestSample { status: number; ms: number; retryAfter: boolean }
@@ -175,7 +112,7 @@ async function apiSampler(url: string, until: number, out: ApiSample[]): Promise
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aiops-bench-overload-'));
   const p = await startPipeline(dataDir);
-  const pid = p.child.pid!;
+  const pid = p.proc.child.pid!;
   try {
     const start = procSample(pid)!;
     console.log(`pipeline ready (pid ${pid}), RSS ${start.rssMiB} MiB; idle API baseline for ${IDLE_SECONDS}s`);
@@ -190,7 +127,7 @@ async function main(): Promise<void> {
     const api: ApiSample[] = [];
     const rss: number[] = [];
     const rssTimer = setInterval(() => { const s = procSample(pid); if (s) rss.push(s.rssMiB); }, 1000);
-    await eventLoopLag(p.api);
+    await eventLoopLag(`${p.api}/metrics`);
     const t0 = performance.now();
     await Promise.all([
       ...Array.from({ length: CLIENTS }, () => ingestClient(p.ingest, until, ingest)),
@@ -198,7 +135,7 @@ async function main(): Promise<void> {
     ]);
     const wallSeconds = (performance.now() - t0) / 1000;
     clearInterval(rssTimer);
-    const lag = await eventLoopLag(p.api);
+    const lag = await eventLoopLag(`${p.api}/metrics`);
     const after = procSample(pid)!;
     const benchCpu = process.cpuUsage(benchCpu0);
 
@@ -247,11 +184,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify({ ...previous, [LABEL]: result }, null, 2)}\n`);
     console.log(`wrote ${file} (${LABEL})`);
   } finally {
-    const exited = new Promise((r) => p.child.once('exit', r));
-    p.child.kill('SIGTERM');
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await p.proc.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
