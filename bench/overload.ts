@@ -9,15 +9,13 @@
 //        BENCH_CLIENTS (concurrent ingest clients, default 16), BENCH_BATCH (points per request,
 //        default 1000), BENCH_API_RATE (API queries per second, default 20),
 //        BENCH_LABEL (key in bench/results/overload.json, default "after").
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { sourceDir } from '../platform/runtime/source-dir.js';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
-import { eventLoopLag, freePort, procSample, spawnAiops, spread, waitReady } from './lib/pipeline-process.js';
+import { eventLoopLag, freePort, procSample, spawnAiops, spread, waitReady, writeLabelledResult } from './lib/pipeline-process.js';
 
-const here = sourceDir(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -177,12 +175,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     if (refused.length === 0) console.log('NOTE: no request was refused: the clients did not drive ingest past its sustained rate; raise BENCH_CLIENTS.');
     console.log(`429 p99 ${lat429.p99} ms (limit ${TARGET_429_MS}: ratio ${result.targets.p99Of429ToLimit}); API p99 ${apiLoad.p99} ms under load vs ${apiIdle.p99} idle (limit ${TARGET_API_P99_MS}: ratio ${result.targets.apiP99ToLimit}); Retry-After on ${result.retryAfterShareOf429 === null ? 'n/a' : `${Math.round(result.retryAfterShareOf429 * 1000) / 10}%`} of 429s`);
-    const outDir = join(here, 'results');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, 'overload.json');
-    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-    writeFileSync(file, `${JSON.stringify({ ...previous, [LABEL]: result }, null, 2)}\n`);
-    console.log(`wrote ${file} (${LABEL})`);
+    writeLabelledResult('overload.json', LABEL, result);
   } finally {
     await p.proc.stop();
     rmSync(dataDir, { recursive: true, force: true });

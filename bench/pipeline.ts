@@ -21,14 +21,12 @@
 // Targets (issue 13, embedded, 2 cores): >= 20k records/s sustained, CPU per record in the last
 // window within 1.2x of the first, record -> anomaly p99 <= 2 s, record -> incident p99 <= 5 s.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
-import { sourceDir } from '../platform/runtime/source-dir.js';
-import { freePort, procSample, spawnAiops, spread, waitReady, type PipelineProcess } from './lib/pipeline-process.js';
+import { freePort, procSample, spawnAiops, spread, waitReady, writeLabelledResult, type PipelineProcess } from './lib/pipeline-process.js';
 
-const here = sourceDir(import.meta.url);
 
 function envNumber(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -312,12 +310,12 @@ async function measure(run: RunContext): Promise<void> {
 
   const steps = RATES.map((rate, k) => {
     const fromS = WARMUP_SECONDS + k * STEP_SECONDS;
-    const seconds = [...perSecond.entries()].filter(([s]) => s >= fromS && s < fromS + STEP_SECONDS).map(([, v]) => v);
-    const offered = seconds.reduce((a, v) => a + v.offered, 0);
-    const accepted = seconds.reduce((a, v) => a + v.accepted, 0);
-    const refused = seconds.reduce((a, v) => a + v.refused, 0);
+    const inStep = [...perSecond.entries()].filter(([s]) => s >= fromS && s < fromS + STEP_SECONDS);
+    const offered = inStep.reduce((a, [, v]) => a + v.offered, 0);
+    const accepted = inStep.reduce((a, [, v]) => a + v.accepted, 0);
+    const refused = inStep.reduce((a, [, v]) => a + v.refused, 0);
     // Behind: how long after its second each grid point was all acknowledged.
-    const behind = [...perSecond.entries()].filter(([s]) => s >= fromS && s < fromS + STEP_SECONDS).map(([s, v]) => (v.doneAt ? (v.doneAt - (t0 + (s + 1) * 1000)) / 1000 : Infinity));
+    const behind = inStep.map(([s, v]) => (v.doneAt ? (v.doneAt - (t0 + (s + 1) * 1000)) / 1000 : Infinity));
     const maxBehind = Math.max(0, ...behind);
     return {
       offeredPerSecond: rate + probes.length,
@@ -372,12 +370,7 @@ async function measure(run: RunContext): Promise<void> {
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(`${MODE}: highest sustained ${topRate} records/s (target ${TARGETS.recordsPerSecond}); CPU/record ${first} -> ${last} us; record -> anomaly p99 ${anomaly.p99} ms (${result.recordToAnomalyMs.missed} missed), -> incident p99 ${incident.p99} ms (${result.recordToIncidentMs.missed} missed); RSS max ${result.rssMiB.max} MiB`);
-  const outDir = join(here, 'results');
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, 'pipeline.json');
-  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  writeFileSync(file, `${JSON.stringify({ ...previous, [LABEL]: result }, null, 2)}\n`);
-  console.log(`wrote ${file} (${LABEL})`);
+  writeLabelledResult('pipeline.json', LABEL, result);
 }
 
 await main();

@@ -2,9 +2,9 @@
 // distributed mode as real OS processes, reading a process's CPU and RSS from /proc, and the
 // percentile summary every result file uses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { sourceDir } from '../../platform/runtime/source-dir.js';
 
 export const ROOT = resolve(sourceDir(import.meta.url), '../..');
@@ -50,19 +50,24 @@ export interface PipelineProcess {
   name: string;
   child: ChildProcess;
   output(): string;
+  /** SIGKILL: no shutdown hooks, no final checkpoint, no offset commit. */
+  kill9(): Promise<void>;
   /** SIGTERM, then SIGKILL after 15 s. */
   stop(): Promise<void>;
 }
 
-/** `node bin/aiops.js <args>` (the compiled start, as `npm start` runs it) with `env` over ours. */
-export function spawnAiops(name: string, args: readonly string[], env: Record<string, string>, nodeFlags: readonly string[] = []): PipelineProcess {
-  const child = spawn(process.execPath, [...nodeFlags, 'bin/aiops.js', ...args], {
+/** `node <argv>` from the repository root with `env` over ours, its output kept for error messages. */
+export function spawnNode(name: string, argv: readonly string[], env: Record<string, string>): PipelineProcess {
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const keep = (b: Buffer) => { out = (out + b.toString('utf8')).slice(-20_000); };
+  const keep = (b: Buffer) => {
+    out += b.toString('utf8');
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -70,6 +75,10 @@ export function spawnAiops(name: string, args: readonly string[], env: Record<st
     name,
     child,
     output: () => out,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -78,6 +87,21 @@ export function spawnAiops(name: string, args: readonly string[], env: Record<st
       clearTimeout(timer);
     },
   };
+}
+
+/** `node bin/aiops.js <args>`: the compiled start, as `npm start` runs it. */
+export function spawnAiops(name: string, args: readonly string[], env: Record<string, string>, nodeFlags: readonly string[] = []): PipelineProcess {
+  return spawnNode(name, [...nodeFlags, 'bin/aiops.js', ...args], env);
+}
+
+/** Writes `result` under `label` in bench/results/<file>, keeping the other labels' results. */
+export function writeLabelledResult(file: string, label: string, result: unknown): void {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, file);
+  const previous = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(path, `${JSON.stringify({ ...previous, [label]: result }, null, 2)}\n`);
+  console.log(`wrote ${path} (${label})`);
 }
 
 /** Resolves once every URL's /readyz answers 2xx; throws with the processes' output otherwise. */

@@ -1,60 +1,12 @@
 // Runs pipeline stages as separate OS processes, the way the distributed mode deploys them.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { freePort, spawnNode, type PipelineProcess } from '../../bench/lib/pipeline-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { freePort };
+export type StageProcess = PipelineProcess;
 
-export interface StageProcess {
-  name: string;
-  child: ChildProcess;
-  output(): string;
-  /** SIGKILL: no shutdown hooks, no final checkpoint, no offset commit. */
-  kill9(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
+/** One stage from the sources (`cli/main.ts <stage>` through tsx). */
 export function spawnStage(name: string, env: Record<string, string>): StageProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', name], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (b: Buffer) => {
-    out += b.toString('utf8');
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    name,
-    child,
-    output: () => out,
-    async kill9() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return spawnNode(name, ['--import', 'tsx', 'cli/main.ts', name], env);
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
