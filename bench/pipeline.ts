@@ -17,7 +17,8 @@
 //        detectors' 120-point warm-up on a 1 s grid), BENCH_BATCH (points per request, 1000),
 //        BENCH_CONCURRENCY (requests in flight, 8), BENCH_PROBE_EVERY_SECONDS (20),
 //        BENCH_PROBE_HOLD_SECONDS (how long a step lasts, 60), BENCH_LABEL, BENCH_KEEP_SECONDS
-//        (keep the pipeline up this long after the run, to look at it; default 0).
+//        (keep the pipeline up this long after the run, to look at it; default 0), BENCH_NODE_FLAGS
+//        (extra node flags for the pipeline's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 // Targets (issue 13, embedded, 2 cores): >= 20k records/s sustained, CPU per record in the last
 // window within 1.2x of the first, record -> anomaly p99 <= 2 s, record -> incident p99 <= 5 s.
 import { execFileSync } from 'node:child_process';
@@ -49,6 +50,7 @@ const CONCURRENCY = envNumber('BENCH_CONCURRENCY', 8, 1);
 const PROBE_EVERY_S = envNumber('BENCH_PROBE_EVERY_SECONDS', 20, 1);
 const PROBE_HOLD_S = envNumber('BENCH_PROBE_HOLD_SECONDS', 60, 1);
 const DETECT_REPLICAS = envNumber('BENCH_DETECT_REPLICAS', 1, 1);
+const NODE_FLAGS = ['--max-semi-space-size=64', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
 const LABEL = process.env.BENCH_LABEL ?? `${MODE}${MODE === 'distributed' ? `-detect${DETECT_REPLICAS}` : ''}`;
 /** A probe not in the API this long after its step is counted missed. */
 const PROBE_TIMEOUT_MS = 60_000;
@@ -89,7 +91,7 @@ interface RunContext {
 
 async function startEmbedded(dataDir: string): Promise<RunContext> {
   const [ingestPort, apiPort] = [await freePort(), await freePort()];
-  const proc = spawnAiops('aiops start', ['start'], embeddedEnv(dataDir, ingestPort, apiPort), ['--max-semi-space-size=64']);
+  const proc = spawnAiops('aiops start', ['start'], embeddedEnv(dataDir, ingestPort, apiPort), NODE_FLAGS);
   const ingest = `http://127.0.0.1:${ingestPort}`;
   const api = `http://127.0.0.1:${apiPort}`;
   await waitReady([ingest, api], [proc], 60_000);
@@ -117,7 +119,7 @@ async function startDistributed(dataDir: string): Promise<RunContext> {
   };
   const procs: PipelineProcess[] = [];
   for (const name of ['sink', 'correlate', ...Array.from({ length: DETECT_REPLICAS }, () => 'detect'), 'api', 'ingest']) {
-    procs.push(spawnAiops(name, [name], env, ['--max-semi-space-size=64']));
+    procs.push(spawnAiops(name, [name], env, NODE_FLAGS));
   }
   const ingest = `http://127.0.0.1:${ingestPort}`;
   const api = `http://127.0.0.1:${apiPort}`;

@@ -7,7 +7,9 @@
 // Lifecycle, all in event time (the points' timestamps, so a replay takes the same steps):
 //   open   — the first anomalous point of a series with no open episode; published at once;
 //   update — further anomalous points fold in (points, peak, latest value); the episode is
-//            published again at most once per `updateEveryMs`;
+//            published again at most once per `updateEveryMs`, and once as soon as it reaches
+//            `confirmPoints` (the points the correlator needs before an incident): otherwise a
+//            single-series fault waits a whole update interval for its incident;
 //   close  — after `closeAfterMs` of non-anomalous points (back in band), or when the next point
 //            comes after a silence longer than that (the series went away meanwhile), or when an
 //            anomalous point lies on the other side of expected (a drop below the band and a later
@@ -26,9 +28,11 @@ export interface EpisodeRule {
   updateEveryMs: number;
   /** Event time back in band (or silent) after which an episode closes. */
   closeAfterMs: number;
+  /** Points at which an open episode is published once more, whatever the interval: the correlator's minimum. */
+  confirmPoints: number;
 }
 
-export const DEFAULT_EPISODE_RULE: EpisodeRule = { updateEveryMs: 60_000, closeAfterMs: 300_000 };
+export const DEFAULT_EPISODE_RULE: EpisodeRule = { updateEveryMs: 60_000, closeAfterMs: 300_000, confirmPoints: 3 };
 
 /** One anomalous point, as the detector saw it. */
 export interface EpisodePoint {
@@ -146,7 +150,7 @@ export function stepEpisode(state: EpisodeState | undefined, ts: number, point: 
       return { state: undefined, emissions };
     }
   }
-  if (s && s.pending && ts - s.publishedAt >= rule.updateEveryMs) emissions.push(publish(s, ts, 'open'));
+  if (s && s.pending && (ts - s.publishedAt >= rule.updateEveryMs || (point && s.points === rule.confirmPoints))) emissions.push(publish(s, ts, 'open'));
   return { state: s, emissions };
 }
 

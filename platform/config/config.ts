@@ -33,7 +33,7 @@ export interface AiopsConfig {
   /** Keys bound to tenants and scopes (AIOPS_KEYS_FILE), checked at load; digests only. */
   auth: { keysFile: string | undefined; keys: KeySpec[] };
   /** Anomaly episodes (detectors/episodes.ts), in event time. */
-  episodes: { updateEveryMs: number; closeAfterMs: number };
+  episodes: { updateEveryMs: number; closeAfterMs: number; confirmPoints: number };
   /** Extra series-significance rules (detectors/significance.ts). */
   significanceFile: string | undefined;
   /** Per table and tenant (AIOPS_RETENTION_*), applied by the sink every intervalMs. */
@@ -293,6 +293,8 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
     episodes: {
       updateEveryMs: int('AIOPS_EPISODE_UPDATE_MS', 60_000, 1_000, 86_400_000),
       closeAfterMs: int('AIOPS_EPISODE_CLOSE_AFTER_MS', 300_000, 1_000, 7 * 86_400_000),
+      // Published again when it reaches the points an incident needs, not a minute later.
+      confirmPoints: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
     },
     significanceFile,
     retention: { policy: retentionPolicy(get, problems), intervalMs: int('AIOPS_RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000) },

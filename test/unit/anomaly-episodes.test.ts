@@ -47,12 +47,15 @@ describe('anomaly episodes', () => {
     const ids = new Set(emitted.map((e) => toAnomaly(e).id));
     expect(ids.size).toBe(1);
     expect(emitted[0]!.episode).toMatchObject({ status: 'open', version: 1, openedAt: T0, points: 1 });
-    // Versions strictly increase; open publications are at least a minute of event time apart.
+    // Versions strictly increase. The episode is published again as soon as it has the points an
+    // incident needs (the third, 10 s in), then at least a minute of event time apart.
     emitted.forEach((e, i) => expect(e.episode.version).toBe(i + 1));
     const opens = emitted.filter((e) => e.episode.status === 'open');
-    for (let i = 1; i < opens.length; i++) expect(opens[i]!.ts - opens[i - 1]!.ts).toBeGreaterThanOrEqual(DEFAULT_EPISODE_RULE.updateEveryMs);
-    // 120 points over 10 minutes yield ~11 publications, not 120.
-    expect(emitted.length).toBeLessThanOrEqual(12);
+    expect(opens[1]!.episode.points).toBe(DEFAULT_EPISODE_RULE.confirmPoints);
+    expect(opens[1]!.ts).toBe(T0 + (DEFAULT_EPISODE_RULE.confirmPoints - 1) * 5 * SEC);
+    for (let i = 2; i < opens.length; i++) expect(opens[i]!.ts - opens[i - 1]!.ts).toBeGreaterThanOrEqual(DEFAULT_EPISODE_RULE.updateEveryMs);
+    // 120 points over 10 minutes yield ~12 publications, not 120.
+    expect(emitted.length).toBeLessThanOrEqual(13);
     const last = emitted.at(-1)!;
     expect(last.episode.status).toBe('closed');
     expect(last.episode.points).toBe(120);
