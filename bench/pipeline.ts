@@ -18,7 +18,11 @@
 //        BENCH_CONCURRENCY (requests in flight, 8), BENCH_PROBE_EVERY_SECONDS (20),
 //        BENCH_PROBE_HOLD_SECONDS (how long a step lasts, 60), BENCH_LABEL, BENCH_KEEP_SECONDS
 //        (keep the pipeline up this long after the run, to look at it; default 0), BENCH_NODE_FLAGS
-//        (extra node flags for the pipeline's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+//        (extra node flags for the pipeline's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+//        BENCH_SINK_BACKLOG_SECONDS (distributed: seconds of points at the top rate the sink drains
+//        after the run, timed next to a bulk insert of the same rows; default 15),
+//        BENCH_DETECT_BACKLOG_SECONDS (distributed: seconds of points at the top rate in each backlog
+//        detect drains after the run with 1 and with 2 replicas; default 15).
 // Targets (issue 13, embedded, 2 cores): >= 20k records/s sustained, CPU per record in the last
 // window within 1.2x of the first, record -> anomaly p99 <= 2 s, record -> incident p99 <= 5 s.
 import { execFileSync } from 'node:child_process';
@@ -26,6 +30,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
+import { sinkVsBulk, type SinkVsBulkResult } from './lib/clickhouse-sink-vs-bulk.js';
+import { detectScaling, type DetectScalingResult } from './lib/detect-scaling.js';
 import { freePort, procSample, spawnAiops, spread, waitReady, writeLabelledResult, type PipelineProcess } from './lib/pipeline-process.js';
 
 
@@ -49,12 +55,16 @@ const BATCH = envNumber('BENCH_BATCH', 1000, 1);
 const CONCURRENCY = envNumber('BENCH_CONCURRENCY', 8, 1);
 const PROBE_EVERY_S = envNumber('BENCH_PROBE_EVERY_SECONDS', 20, 1);
 const PROBE_HOLD_S = envNumber('BENCH_PROBE_HOLD_SECONDS', 60, 1);
+/** Distributed only: seconds of points (at the top rate) in the backlog the sink drains for its comparison with a bulk insert. */
+const SINK_BACKLOG_SECONDS = envNumber('BENCH_SINK_BACKLOG_SECONDS', 15, 1);
+/** Distributed only: seconds of points (at the top rate) in each backlog detect drains with 1 and 2 replicas. */
+const DETECT_BACKLOG_SECONDS = envNumber('BENCH_DETECT_BACKLOG_SECONDS', 15, 1);
 const DETECT_REPLICAS = envNumber('BENCH_DETECT_REPLICAS', 1, 1);
 const NODE_FLAGS = ['--max-semi-space-size=64', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
 const LABEL = process.env.BENCH_LABEL ?? `${MODE}${MODE === 'distributed' ? `-detect${DETECT_REPLICAS}` : ''}`;
 /** A probe not in the API this long after its step is counted missed. */
 const PROBE_TIMEOUT_MS = 60_000;
-const TARGETS = { recordsPerSecond: 20_000, cpuPerRecordDrift: 1.2, anomalyP99Ms: 2_000, incidentP99Ms: 5_000 };
+const TARGETS = { recordsPerSecond: 20_000, cpuPerRecordDrift: 1.2, anomalyP99Ms: 2_000, incidentP99Ms: 5_000, sinkToBulk: 0.7, detectTwoToOne: 1.7 };
 
 const MEASURED_SECONDS = RATES.length * STEP_SECONDS;
 const PROBES = Math.max(1, Math.floor((MEASURED_SECONDS - PROBE_HOLD_S / 2) / PROBE_EVERY_S));
@@ -85,6 +95,10 @@ interface RunContext {
   api: string;
   pids: () => number[];
   storeBytes: () => Promise<number | null>;
+  /** Distributed only: the ClickHouse sink's rate next to a bulk insert of the same rows. */
+  sinkVsBulk?: (notBefore: number) => Promise<SinkVsBulkResult>;
+  /** Distributed only: detect's rate draining a backlog with 1 and with 2 replicas. */
+  detectScaling?: () => Promise<DetectScalingResult>;
   stop: () => Promise<void>;
   output: () => string;
 }
@@ -118,15 +132,38 @@ async function startDistributed(dataDir: string): Promise<RunContext> {
     AIOPS_INGEST_PORT: String(ingestPort), AIOPS_API_PORT: String(apiPort), AIOPS_OPS_PORT: '0', AIOPS_LOG_LEVEL: 'warn',
   };
   const procs: PipelineProcess[] = [];
-  for (const name of ['sink', 'correlate', ...Array.from({ length: DETECT_REPLICAS }, () => 'detect'), 'api', 'ingest']) {
-    procs.push(spawnAiops(name, [name], env, NODE_FLAGS));
-  }
+  for (const name of ['sink', 'correlate', 'api', 'ingest']) procs.push(spawnAiops(name, [name], env, NODE_FLAGS));
+  // Detect replicas each with their own ops port, so their /metrics can be read apart.
+  let detects: PipelineProcess[] = [];
+  const startDetect = async (replicas: number): Promise<string[]> => {
+    const urls: string[] = [];
+    for (let k = 0; k < replicas; k++) {
+      const opsPort = await freePort();
+      detects.push(spawnAiops('detect', ['detect'], { ...env, AIOPS_OPS_PORT: String(opsPort) }, NODE_FLAGS));
+      urls.push(`http://127.0.0.1:${opsPort}/metrics`);
+    }
+    return urls;
+  };
+  const stopDetect = async (): Promise<void> => {
+    for (const d of detects) await d.stop();
+    detects = [];
+  };
+  await startDetect(DETECT_REPLICAS);
   const ingest = `http://127.0.0.1:${ingestPort}`;
   const api = `http://127.0.0.1:${apiPort}`;
-  await waitReady([ingest, api], procs, 120_000);
+  await waitReady([ingest, api], [...procs, ...detects], 120_000);
   return {
     ingest, api,
-    pids: () => procs.map((p) => p.child.pid!),
+    pids: () => [...procs, ...detects].map((p) => p.child.pid!),
+    sinkVsBulk: (notBefore) => sinkVsBulk({
+      ingest, clickhouseUrl: clickhouse, database, series: Math.max(...RATES), seconds: SINK_BACKLOG_SECONDS, batch: BATCH, notBefore,
+      stopSink: () => procs[0]!.stop(),
+      startSink: () => { procs[0] = spawnAiops('sink', ['sink'], env, NODE_FLAGS); },
+    }),
+    detectScaling: () => detectScaling({
+      ingest, brokers: brokers.split(','), prefix: `${database}.`, series: Math.max(...RATES), seconds: DETECT_BACKLOG_SECONDS, batch: BATCH,
+      replicas: [1, 2], stopDetect, startDetect,
+    }),
     storeBytes: async () => {
       const sql = `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = '${database}' FORMAT JSON`;
       try {
@@ -136,10 +173,11 @@ async function startDistributed(dataDir: string): Promise<RunContext> {
       } catch { return null; }
     },
     stop: async () => {
+      await stopDetect();
       for (const p of [...procs].reverse()) await p.stop();
       await fetch(`${clickhouse}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' }).catch(() => undefined);
     },
-    output: () => procs.map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n'),
+    output: () => [...procs, ...detects].map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n'),
   };
 }
 
@@ -309,6 +347,10 @@ async function measure(run: RunContext): Promise<void> {
   }
   await poller;
   await sampleNow();
+  // Detect first: its backlogs must come before the sink's on the grid (detectors skip a
+  // series' points older than its last).
+  const scaling = run.detectScaling ? await run.detectScaling() : undefined;
+  const sinkComparison = run.sinkVsBulk ? await run.sinkVsBulk(scaling?.nextTs ?? 0) : undefined;
 
   const steps = RATES.map((rate, k) => {
     const fromS = WARMUP_SECONDS + k * STEP_SECONDS;
@@ -361,6 +403,8 @@ async function measure(run: RunContext): Promise<void> {
     recordToAnomalyMs: { ...anomaly, missed: stepped.length - anomaly.n },
     recordToIncidentMs: { ...incident, missed: stepped.length - incident.n },
     ingestLatencyMs: spread(ingestMs),
+    ...(scaling ? { detectReplicasBacklogDrain: { backlogPoints: scaling.backlogPoints, recordsPerSecond: scaling.recordsPerSecond, twoToOne: scaling.mostToOne } } : {}),
+    ...(sinkComparison ? { clickhouseSinkVsBulkInsert: sinkComparison } : {}),
     rssMiB: { start: samples[0]?.rssMiB ?? null, max: Math.max(...samples.map((s) => s.rssMiB)), end: samples.at(-1)?.rssMiB ?? null },
     storeBytes: { start: samples[0]?.storeBytes ?? null, end: samples.at(-1)?.storeBytes ?? null },
     targets: {
@@ -368,6 +412,8 @@ async function measure(run: RunContext): Promise<void> {
       cpuDriftToLimit: first && last ? Math.round((last / first / TARGETS.cpuPerRecordDrift) * 100) / 100 : null,
       anomalyP99ToLimit: anomaly.p99 === null ? null : Math.round((anomaly.p99 / TARGETS.anomalyP99Ms) * 100) / 100,
       incidentP99ToLimit: incident.p99 === null ? null : Math.round((incident.p99 / TARGETS.incidentP99Ms) * 100) / 100,
+      ...(scaling ? { detectTwoToOneToTarget: scaling.mostToOne === null ? null : Math.round((scaling.mostToOne / TARGETS.detectTwoToOne) * 100) / 100 } : {}),
+      ...(sinkComparison ? { sinkToBulkToLimit: Math.round((sinkComparison.sinkToBulk / TARGETS.sinkToBulk) * 100) / 100 } : {}),
     },
   };
   console.log(JSON.stringify(result, null, 2));

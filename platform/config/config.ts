@@ -181,6 +181,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
   const brokers = list('AIOPS_KAFKA_BROKERS');
   const chUrl = get('AIOPS_CLICKHOUSE_URL') ?? '';
   const bus = oneOf('AIOPS_BUS', ['memory', 'kafka'] as const, brokers.length > 0 ? 'kafka' : 'memory');
+  const minAnomalies = int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000);
   const store = oneOf('AIOPS_STORE', ['duckdb', 'clickhouse'] as const, chUrl ? 'clickhouse' : 'duckdb');
   if (bus === 'kafka' && brokers.length === 0) problems.push('AIOPS_KAFKA_BROKERS: required when AIOPS_BUS=kafka (e.g. 127.0.0.1:9092)');
   if (store === 'clickhouse') {
@@ -274,7 +275,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
     topologyFile: get('AIOPS_TOPOLOGY_FILE'),
     correlator: {
       windowMs: int('AIOPS_CORRELATOR_WINDOW_MS', 600_000, 1_000, 86_400_000),
-      minAnomalies: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
+      minAnomalies,
       resolveAfterMs: int('AIOPS_CORRELATOR_RESOLVE_AFTER_MS', 1_800_000, 1_000, 30 * 86_400_000),
       saturationForMs: int('AIOPS_CORRELATOR_SATURATION_FOR_MS', 300_000, 0, 86_400_000),
     },
@@ -294,7 +295,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}, de
       updateEveryMs: int('AIOPS_EPISODE_UPDATE_MS', 60_000, 1_000, 86_400_000),
       closeAfterMs: int('AIOPS_EPISODE_CLOSE_AFTER_MS', 300_000, 1_000, 7 * 86_400_000),
       // Published again when it reaches the points an incident needs, not a minute later.
-      confirmPoints: int('AIOPS_CORRELATOR_MIN_ANOMALIES', 3, 1, 100_000),
+      confirmPoints: minAnomalies,
     },
     significanceFile,
     retention: { policy: retentionPolicy(get, problems), intervalMs: int('AIOPS_RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000) },

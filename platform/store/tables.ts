@@ -33,7 +33,19 @@ export interface TableDef<R> {
 
 export type Row = Record<string, unknown>;
 
-export const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+const dayCache = { n: Number.NaN, text: '' };
+/**
+ * The UTC day of a timestamp. Every stored row needs one and a batch's rows share a few days, so
+ * the last answer is kept: toISOString per row was 5% of the ClickHouse sink's CPU.
+ */
+export const day = (ts: number): string => {
+  const n = Math.floor(ts / 86_400_000);
+  if (n !== dayCache.n) {
+    dayCache.text = new Date(n * 86_400_000).toISOString().slice(0, 10);
+    dayCache.n = n;
+  }
+  return dayCache.text;
+};
 const keys = (a: Attributes): string[] => Object.keys(a);
 const values = (a: Attributes): string[] => Object.values(a);
 
