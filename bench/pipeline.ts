@@ -27,7 +27,7 @@
 // window within 1.2x of the first, record -> anomaly p99 <= 2 s, record -> incident p99 <= 5 s.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
 import { sinkVsBulk, type SinkVsBulkResult } from './lib/clickhouse-sink-vs-bulk.js';
@@ -135,14 +135,17 @@ async function startDistributed(dataDir: string): Promise<RunContext> {
   for (const name of ['sink', 'correlate', 'api', 'ingest']) procs.push(spawnAiops(name, [name], env, NODE_FLAGS));
   // Detect replicas each with their own ops port, so their /metrics can be read apart.
   let detects: PipelineProcess[] = [];
-  const startDetect = async (replicas: number): Promise<string[]> => {
+  const startDetect = async (replicas: number): Promise<{ urls: string[]; pids: number[] }> => {
     const urls: string[] = [];
+    const pids: number[] = [];
     for (let k = 0; k < replicas; k++) {
       const opsPort = await freePort();
-      detects.push(spawnAiops('detect', ['detect'], { ...env, AIOPS_OPS_PORT: String(opsPort) }, NODE_FLAGS));
+      const d = spawnAiops('detect', ['detect'], { ...env, AIOPS_OPS_PORT: String(opsPort) }, NODE_FLAGS);
+      detects.push(d);
       urls.push(`http://127.0.0.1:${opsPort}/metrics`);
+      pids.push(d.child.pid!);
     }
-    return urls;
+    return { urls, pids };
   };
   const stopDetect = async (): Promise<void> => {
     for (const d of detects) await d.stop();
@@ -403,7 +406,7 @@ async function measure(run: RunContext): Promise<void> {
     recordToAnomalyMs: { ...anomaly, missed: stepped.length - anomaly.n },
     recordToIncidentMs: { ...incident, missed: stepped.length - incident.n },
     ingestLatencyMs: spread(ingestMs),
-    ...(scaling ? { detectReplicasBacklogDrain: { backlogPoints: scaling.backlogPoints, recordsPerSecond: scaling.recordsPerSecond, twoToOne: scaling.mostToOne } } : {}),
+    ...(scaling ? { detectReplicasBacklogDrain: { backlogPoints: scaling.backlogPoints, recordsPerSecond: scaling.recordsPerSecond, recordsPerDetectCpuSecond: scaling.recordsPerCpuSecond, machineBusyCores: scaling.machineBusyCores, cores: cpus().length, twoToOne: scaling.mostToOne } } : {}),
     ...(sinkComparison ? { clickhouseSinkVsBulkInsert: sinkComparison } : {}),
     rssMiB: { start: samples[0]?.rssMiB ?? null, max: Math.max(...samples.map((s) => s.rssMiB)), end: samples.at(-1)?.rssMiB ?? null },
     storeBytes: { start: samples[0]?.storeBytes ?? null, end: samples.at(-1)?.storeBytes ?? null },

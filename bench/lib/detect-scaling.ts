@@ -6,8 +6,10 @@
 // was left is done (start-up, the group join and the last partial batches left out). What they
 // have to catch up is the group's lag when they start (from Kafka's offsets, so records replayed
 // from the last checkpoint count too); what they did is the sum of their received counters.
+import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { nextGridTs, sendBacklog } from './backlog.js';
+import { procSample } from './pipeline-process.js';
 
 export interface DetectScalingOptions {
   ingest: string;
@@ -16,8 +18,8 @@ export interface DetectScalingOptions {
   prefix: string;
   /** Stops every detect replica; resolves once they exited. */
   stopDetect: () => Promise<void>;
-  /** Starts this many detect replicas; resolves with their /metrics URLs. */
-  startDetect: (replicas: number) => Promise<string[]>;
+  /** Starts this many detect replicas; resolves with their /metrics URLs and pids. */
+  startDetect: (replicas: number) => Promise<{ urls: string[]; pids: number[] }>;
   series: number;
   seconds: number;
   batch: number;
@@ -29,9 +31,24 @@ export interface DetectScalingResult {
   backlogPoints: number;
   /** Records/s drained by each replica count. */
   recordsPerSecond: Record<string, number>;
+  /**
+   * Records per CPU-second of the detect processes, by replica count: what partitioning costs.
+   * Equal figures mean the work divides by partitions without overhead, so throughput grows with
+   * the cores given to the replicas; a shared 2-core machine has no second core to give them.
+   */
+  recordsPerCpuSecond: Record<string, number>;
+  /** Machine CPU-seconds per wall second while the replicas drained (of os.cpus().length). */
+  machineBusyCores: Record<string, number>;
   /** The most replicas' rate over one replica's. */
   mostToOne: number | null;
   nextTs: number;
+}
+
+/** CPU-seconds the whole machine spent busy so far (all processes, /proc/stat). */
+function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return (cpu.reduce((a, b) => a + b, 0) - idle) / 100;
 }
 
 const RECEIVED = /^aiops_component_received_events_total\{([^}]*)\}\s+([0-9.e+]+)/;
@@ -68,6 +85,8 @@ export async function detectScaling(o: DetectScalingOptions): Promise<DetectScal
     return lag;
   };
   const recordsPerSecond: Record<string, number> = {};
+  const recordsPerCpuSecond: Record<string, number> = {};
+  const machineBusyCores: Record<string, number> = {};
   let backlogPoints = 0;
   let nextTs = o.notBefore ?? 0;
   try {
@@ -82,7 +101,10 @@ export async function detectScaling(o: DetectScalingOptions): Promise<DetectScal
       while ((await lagOf('aiops-sink')) > 0 && Date.now() < sinkDeadline) await new Promise((r) => setTimeout(r, 200));
       const lag = await lagOf('aiops-detect');
       console.log(`  detect backlog: ${sent.points} points acknowledged with detect stopped (group lag ${lag}); starting ${replicas} replica(s)`);
-      const urls = await o.startDetect(replicas);
+      const { urls, pids } = await o.startDetect(replicas);
+      const cpuOf = (): number => pids.reduce((sum, pid) => sum + (procSample(pid)?.cpuSeconds ?? 0), 0);
+      let startCpu = 0;
+      let startBusy = 0;
       const deadline = Date.now() + 600_000;
       // Timed from the moment the group is stable with every replica in it: before that, the
       // first replica to join has every partition and a rebalance is still to come.
@@ -94,15 +116,18 @@ export async function detectScaling(o: DetectScalingOptions): Promise<DetectScal
         if (startN === undefined) {
           const { groups } = await admin.describeGroups([`${o.prefix}aiops-detect`]);
           const g = groups[0];
-          if (g && g.state === 'Stable' && g.members.length === replicas) { startN = n; startAt = now; }
+          if (g && g.state === 'Stable' && g.members.length === replicas) { startN = n; startAt = now; startCpu = cpuOf(); startBusy = machineBusySeconds(); }
         } else if (n - startN >= (lag - startN) * 0.8 && now > startAt) {
-          recordsPerSecond[String(replicas)] = Math.round((n - startN) / ((now - startAt) / 1000));
+          const wallS = (now - startAt) / 1000;
+          recordsPerSecond[String(replicas)] = Math.round((n - startN) / wallS);
+          recordsPerCpuSecond[String(replicas)] = Math.round((n - startN) / Math.max(0.01, cpuOf() - startCpu));
+          machineBusyCores[String(replicas)] = Math.round(((machineBusySeconds() - startBusy) / wallS) * 100) / 100;
           break;
         }
         if (Date.now() > deadline) throw new Error(`${replicas} detect replica(s) took ${n} of ${lag} backlog records in 10 minutes`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      console.log(`  ${replicas} detect replica(s): ${recordsPerSecond[String(replicas)]} records/s`);
+      console.log(`  ${replicas} detect replica(s): ${recordsPerSecond[String(replicas)]} records/s, ${recordsPerCpuSecond[String(replicas)]} per detect CPU-second, machine ${machineBusyCores[String(replicas)]} cores busy`);
     }
   } finally {
     await admin.disconnect();
@@ -110,5 +135,5 @@ export async function detectScaling(o: DetectScalingOptions): Promise<DetectScal
   const most = Math.max(...o.replicas);
   const one = recordsPerSecond['1'];
   const top = recordsPerSecond[String(most)];
-  return { backlogPoints, recordsPerSecond, mostToOne: one && top && most > 1 ? Math.round((top / one) * 100) / 100 : null, nextTs };
+  return { backlogPoints, recordsPerSecond, recordsPerCpuSecond, machineBusyCores, mostToOne: one && top && most > 1 ? Math.round((top / one) * 100) / 100 : null, nextTs };
 }
