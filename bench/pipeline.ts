@@ -159,12 +159,12 @@ async function startDistributed(dataDir: string): Promise<RunContext> {
     ingest, api,
     pids: () => [...procs, ...detects].map((p) => p.child.pid!),
     sinkVsBulk: (notBefore) => sinkVsBulk({
-      ingest, clickhouseUrl: clickhouse, database, series: Math.max(...RATES), seconds: SINK_BACKLOG_SECONDS, batch: BATCH, notBefore,
+      ingest, clickhouseUrl: clickhouse, database, series: Math.max(...RATES), seconds: SINK_BACKLOG_SECONDS, batch: BATCH, line: backgroundLine, notBefore,
       stopSink: () => procs[0]!.stop(),
       startSink: () => { procs[0] = spawnAiops('sink', ['sink'], env, NODE_FLAGS); },
     }),
     detectScaling: () => detectScaling({
-      ingest, brokers: brokers.split(','), prefix: `${database}.`, series: Math.max(...RATES), seconds: DETECT_BACKLOG_SECONDS, batch: BATCH,
+      ingest, brokers: brokers.split(','), prefix: `${database}.`, series: Math.max(...RATES), seconds: DETECT_BACKLOG_SECONDS, batch: BATCH, line: backgroundLine,
       replicas: [1, 2], stopDetect, startDetect,
     }),
     storeBytes: async () => {

@@ -12,6 +12,8 @@ export interface BacklogOptions {
   batch: number;
   /** Time of the first grid second (ms). */
   fromTs: number;
+  /** The NDJSON line of series i at ts (the run's own format, so the backlog continues its series). */
+  line: (i: number, ts: number, second: number) => string;
 }
 
 /** Sends the backlog; resolves with the points acknowledged and the next free grid time. */
@@ -23,7 +25,7 @@ export async function sendBacklog(o: BacklogOptions): Promise<{ points: number; 
     for (let from = 0; from < o.series; from += o.batch) {
       const lines: string[] = [];
       for (let i = from; i < Math.min(o.series, from + o.batch); i++) {
-        lines.push(`{"ts":${ts},"service":"svc-${i % 100}","name":"http_request_duration_seconds","kind":"gauge","labels":{"route":"/r${Math.floor(i / 100)}"},"value":${(0.1 + ((i * 7 + s) % 13) / 1000).toFixed(4)}}`);
+        lines.push(o.line(i, ts, s));
       }
       bodies.push(lines.join('\n'));
     }

@@ -7,7 +7,7 @@
 // table in one `client.insert` call, timed alone (best of three): what a hand-written bulk loader
 // would do.
 import { createClient } from '@clickhouse/client';
-import { nextGridTs, sendBacklog } from './backlog.js';
+import { nextGridTs, sendBacklog, type BacklogOptions } from './backlog.js';
 
 export interface SinkVsBulkOptions {
   ingest: string;
@@ -22,6 +22,7 @@ export interface SinkVsBulkOptions {
   /** Seconds of points in the backlog. */
   seconds: number;
   batch: number;
+  line: BacklogOptions['line'];
   /** Grid times before this are taken (an earlier backlog). */
   notBefore?: number;
 }
@@ -43,7 +44,7 @@ export async function sinkVsBulk(o: SinkVsBulkOptions): Promise<SinkVsBulkResult
     };
     await o.stopSink();
     const fromTs = nextGridTs(o.notBefore);
-    const { points: sent } = await sendBacklog({ ingest: o.ingest, series: o.series, seconds: o.seconds, batch: o.batch, fromTs });
+    const { points: sent } = await sendBacklog({ ingest: o.ingest, series: o.series, seconds: o.seconds, batch: o.batch, line: o.line, fromTs });
     const total = sent;
     console.log(`  sink backlog: ${sent} points acknowledged with the sink stopped; starting a sink`);
     o.startSink();

@@ -43,8 +43,6 @@ function makeClient(o: ClickHouseOptions, database?: string): ClickHouseClient {
 export class ClickHouseStore extends SqlStore {
   readonly kind = 'clickhouse' as const;
   protected readonly dialect: Dialect;
-  /** ReplacingMergeTree collapses a replayed row by id at merge, and reads collapse the rest. */
-  protected override readonly dedupsAppends = false;
   private readonly client: ClickHouseClient;
   private clusterChecked = false;
 

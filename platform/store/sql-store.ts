@@ -81,15 +81,8 @@ export abstract class SqlStore implements Store {
   /** Per append-only table; 50k ids a generation covers a replayed tail of many batches in ~10 MB. */
   private readonly recent = new Map<string, RecentIds>();
 
-  /**
-   * Whether appends go through the window of recent ids. A store whose engine collapses rows by
-   * id itself (ClickHouse's ReplacingMergeTree) turns it off: the window's hashing was 7% of the
-   * ClickHouse sink's CPU, for duplicates the next merge removes and reads already collapse.
-   */
-  protected readonly dedupsAppends: boolean = true;
-
   private async append<R extends { tenant: string; id: string }>(def: TableDef<R>, records: readonly R[]): Promise<void> {
-    if (!this.dedupsAppends) return this.write(def, records);
+    if (this.dialect.collapsesById) return this.write(def, records);
     let window = this.recent.get(def.name);
     if (!window) this.recent.set(def.name, (window = new RecentIds(50_000)));
     const rows = window.fresh(records);
