@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { embeddedEnv } from '../ingest/testing/embedded-env.js';
 import { sinkVsBulk, type SinkVsBulkResult } from './lib/clickhouse-sink-vs-bulk.js';
 import { detectScaling, type DetectScalingResult } from './lib/detect-scaling.js';
-import { freePort, procSample, spawnAiops, spread, waitReady, writeLabelledResult, type PipelineProcess } from './lib/pipeline-process.js';
+import { busPending, freePort, procSample, spawnAiops, spread, waitReady, writeLabelledResult, type PipelineProcess } from './lib/pipeline-process.js';
 
 
 function envNumber(name: string, fallback: number, min: number): number {
@@ -319,10 +319,17 @@ async function measure(run: RunContext): Promise<void> {
   })();
 
   // Resource samples every 5 s: CPU of the pipeline's processes, records accepted so far, RSS, store.
+  // Embedded: the most records each consumer group had waiting, sampled with the rest.
+  const maxPending = new Map<string, number>();
   const samples: { atS: number; cpuSeconds: number; accepted: number; rssMiB: number; storeBytes: number | null }[] = [];
   const acceptedSoFar = () => { let n = 0; for (const s of perSecond.values()) n += s.accepted; return n; };
   const sampleNow = async () => {
     samples.push({ atS: (Date.now() - t0) / 1000, cpuSeconds: cpuSecondsOf(run.pids()), accepted: acceptedSoFar(), rssMiB: rssMiBOf(run.pids()), storeBytes: await run.storeBytes() });
+    if (MODE === 'embedded' && (Date.now() - t0) / 1000 >= WARMUP_SECONDS) {
+      for (const [group, n] of await busPending(`${run.ingest}/metrics`).catch(() => new Map<string, number>())) {
+        maxPending.set(group, Math.max(maxPending.get(group) ?? 0, n));
+      }
+    }
   };
   await sampleNow();
   const sampler = setInterval(() => { void sampleNow(); }, 5000);
@@ -333,7 +340,7 @@ async function measure(run: RunContext): Promise<void> {
     lastReport = at;
     const seen = probes.filter((p) => p.anomalyMs !== undefined).length;
     const last = samples.at(-1);
-    console.log(`  ${at}s/${totalSeconds}s rate ${rateAt(Math.min(at, totalSeconds - 1))}/s, queue ${queue.length} requests, behind max ${maxBehindS.toFixed(1)}s, probes seen ${seen}/${probes.filter((p) => p.ackAt !== undefined).length}, RSS ${last?.rssMiB ?? '?'} MiB`);
+    console.log(`  ${at}s/${totalSeconds}s rate ${rateAt(Math.min(at, totalSeconds - 1))}/s, queue ${queue.length} requests, behind max ${maxBehindS.toFixed(1)}s, probes seen ${seen}/${probes.filter((p) => p.ackAt !== undefined).length}, RSS ${last?.rssMiB ?? '?'} MiB${maxPending.size ? `, most waiting ${[...maxPending].map(([g, n]) => `${g} ${n}`).join(' ')}` : ''}`);
   }, 1000);
 
   try {
@@ -396,6 +403,7 @@ async function measure(run: RunContext): Promise<void> {
     node: process.version,
     mode: MODE,
     ...(MODE === 'distributed' ? { detectReplicas: DETECT_REPLICAS } : {}),
+    ...(maxPending.size ? { mostRecordsWaitingPerGroup: Object.fromEntries(maxPending) } : {}),
     loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
     settings: { rates: RATES, stepSeconds: STEP_SECONDS, warmupSeconds: WARMUP_SECONDS, batch: BATCH, concurrency: CONCURRENCY, probes: PROBES, probeEverySeconds: PROBE_EVERY_S, probeHoldSeconds: PROBE_HOLD_S },
     steps,

@@ -127,3 +127,11 @@ export async function eventLoopLag(metricsUrl: string): Promise<Record<string, n
   };
   return { p50: pick('p50'), p99: pick('p99'), max: pick('max') };
 }
+
+/** The in-process bus's records waiting per consumer group (aiops_bus_pending_records). */
+export async function busPending(metricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^aiops_bus_pending_records\{group="([^"]+)"\} (\S+)$/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}

@@ -64,5 +64,7 @@ export interface Bus {
   idle(): Promise<void>;
   /** True while the consumers are so far behind that new work should be refused (429) up front. */
   overloaded?(): boolean;
+  /** Records waiting per consumer group (in-process only; Kafka's lag is the broker's to report). */
+  pendingByGroup?(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }

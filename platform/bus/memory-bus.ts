@@ -64,6 +64,12 @@ export class MemoryBus implements Bus {
     return false;
   }
 
+  pendingByGroup(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const g of this.groups.values()) if (!g.stopped) out.set(g.group, pending(g));
+    return out;
+  }
+
   async connect(): Promise<void> {}
 
   async publish<K extends TopicName>(topic: K, messages: ReadonlyArray<OutgoingMessage<TopicPayloads[K]>>): Promise<void> {

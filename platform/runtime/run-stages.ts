@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type PipelineMetrics } from '../telemetry/metrics.js';
 import { startOpsServer } from './ops-server.js';
+import { watchBusBacklog } from './bus-backlog.js';
 import { opsKeyRing } from '../auth/index.js';
 import { roleOf, type RunningStage, type StageModule } from './stage.js';
 
@@ -45,6 +46,7 @@ export async function runStages(modules: readonly StageModule[], config: AiopsCo
   const metrics = createMetrics();
   const abort = new AbortController();
   const bus = options.bus ?? (await openBus(config, logger, role));
+  watchBusBacklog(bus, metrics);
   let store = options.store;
   const ownsStore = !store;
   const stages: RunningStage[] = [];
