@@ -49,13 +49,14 @@ export const sinkStage: StageModule = {
         }
       }
       try {
-        await store.insertLogs(logs);
-        await store.insertMetrics(points);
+        // The few records a person waits for first, then the bulk of logs and points.
         await store.insertChanges(changes);
         await store.insertAnomalies([...anomalies.values()]);
         await store.upsertAlerts([...alerts.values()]);
         await store.upsertIncidents([...incidents.values()]);
         for (const t of topologies) await store.putTopology(t);
+        await store.insertLogs(logs);
+        await store.insertMetrics(points);
       } catch (err) {
         // The bus retries the batch; until a write succeeds the stage is not ready, and says why once.
         if (writeError === undefined) ctx.logger.error({ err }, 'the store cannot write: the sink is not ready and retries the batch');

@@ -19,6 +19,34 @@ describe('in-process bus', () => {
     expect(b).toEqual(a);
   });
 
+  it('gives every topic of a group a share of each batch, each topic in order', async () => {
+    // The sink takes metrics and anomalies in one group: an anomaly must not wait behind every
+    // metric batch queued before it, as a Kafka consumer fetches from each partition in turn.
+    const bus = new MemoryBus({ maxBatch: 100 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batches: { topic: string; id: string }[][] = [];
+    await bus.subscribe({
+      group: 'sink', topics: [TOPICS.changes, TOPICS.alerts],
+      handler: async (batch) => {
+        batches.push(batch.map((m) => ({ topic: m.topic, id: (m.value as ChangeEvent).id })));
+        if (batches.length === 1) await gate;
+      },
+    });
+    await bus.publish(TOPICS.changes, [{ key: 'k', value: change(-1) }]);
+    await bus.publish(TOPICS.changes, Array.from({ length: 1000 }, (_, i) => ({ key: 'k', value: change(i) })));
+    // The bus does not validate payloads: any record stands for an alert here.
+    await bus.publish(TOPICS.alerts, [{ key: 'k', value: change(5000) as never }]);
+    release();
+    await bus.idle();
+    // The first batch held the lone early record; the alert comes in the next one, not after ten.
+    expect(batches[1]!.some((r) => r.topic === TOPICS.alerts)).toBe(true);
+    expect(batches[1]!.length).toBe(100);
+    const changes = batches.flat().filter((r) => r.topic === TOPICS.changes).map((r) => r.id);
+    expect(changes).toEqual(['c-1', ...Array.from({ length: 1000 }, (_, i) => `c${i}`)]);
+    expect(batches.flat().length).toBe(1002);
+  });
+
   it('offers a failed batch again (at-least-once)', async () => {
     const bus = new MemoryBus({ retryDelayMs: 1 });
     let attempts = 0;
